@@ -1,0 +1,64 @@
+"""The ``sciml`` command.
+
+Each subcommand lives in the package it belongs to and exposes
+``register(subparsers)``; this file only lists them, so adding a command never
+means editing another package's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> module with ``register(subparsers)``; the module adds its parser and
+# sets ``func`` (a callable taking the parsed namespace and returning an exit code).
+COMMANDS = {
+    "info": "sciml.commands.info",
+    "demo": "sciml.commands.demo",
+    "data": "sciml.data.command",
+    "discover": "sciml.discovery.command",
+    "export": "sciml.symbolic.command",
+    "solve": "sciml.pinn.command",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sciml import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sciml",
+        description="Scientific machine learning in PyTorch: solve differential equations with neural "
+        "solvers, discover governing equations from data, export symbolic models.",
+    )
+    parser.add_argument("--version", action="version", version=f"sciml {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS.values():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            # a command whose package has not landed yet is simply not offered
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    from sciml.errors import SciMLError
+
+    try:
+        return int(args.func(args) or 0)
+    except SciMLError as exc:
+        print(f"sciml {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``sciml`` that belong to no single package (info, demo)."""
