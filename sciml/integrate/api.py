@@ -1,0 +1,514 @@
+"""The public solvers: ``solve_ivp`` (ours) and ``odeint`` / ``odeint_adjoint`` (torchdiffeq's signatures).
+
+Inputs are checked here, once; then one of the gradient modes runs the loop.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+import torch
+
+from sciml.errors import InputError, SolverError
+from sciml.integrate import checks
+from sciml.integrate.gradients.backsolve import AdjointOptions, solve_backsolve
+from sciml.integrate.gradients.checkpoint import solve_checkpoint
+from sciml.integrate.gradients.time import attach_time_gradients, shift_initial_state
+from sciml.integrate.loop import LoopOptions
+from sciml.integrate.norms import mixed_rms_norm, rms_norm
+from sciml.integrate.runner import Runner
+from sciml.integrate.solution import DenseIndependent, DenseJoint, Solution, Status
+from sciml.integrate.state import StatePacker
+from sciml.integrate.tableaus import METHODS
+from sciml.integrate.term import ODETerm
+
+__all__ = ["solve_ivp", "odeint", "odeint_adjoint"]
+
+GRADIENTS = ("direct", "backsolve", "checkpoint")
+BATCH_MODES = ("joint", "independent")
+
+_HINTS = {
+    Status.MAX_STEPS: "raise max_steps, loosen rtol/atol, or, if the problem is stiff, use an implicit method",
+    Status.STEP_UNDERFLOW: "the solution may blow up or be non-smooth here; check func near this time, or "
+                           "loosen rtol/atol",
+    Status.NON_FINITE: "func returned NaN/Inf even for tiny steps; check it for overflow, division by zero "
+                       "or a domain error (log/sqrt of a negative number) near this time",
+}
+
+
+def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6, atol=1e-9,
+              gradient: str = "direct", batch: str = "joint", max_steps: int = 100_000, dense: bool = False,
+              on_failure: str = "raise", first_step: float | None = None, step_size: float | None = None,
+              max_step: float | None = None, norm=None, safety: float = 0.9, ifactor: float = 10.0,
+              dfactor: float = 0.2, beta: float = 0.0, shrink_after_accept: bool = False, adjoint_rtol=None,
+              adjoint_atol=None, adjoint_method: str | None = None, adjoint_params=None,
+              adjoint_seminorm: bool = False, progress: bool = False) -> Solution:
+    """Solve ``dy/dt = func(t, y)`` on ``t_span`` from ``y0``, differentiably.
+
+    Parameters
+    ----------
+    func : callable ``func(t, y)``
+        The vector field; ``y`` has the shape of ``y0`` (a tuple for tuple states). ``t`` is a
+        0-dim tensor, or with ``batch="independent"`` a ``(B,)`` tensor, one time per system.
+    t_span : ``(t0, t1)``
+        Numbers or 0-dim tensors; with ``batch="independent"`` also ``(B,)`` tensors or a
+        ``(B, 2)`` tensor (each system its own interval). ``t1 < t0`` integrates backwards.
+    y0 : tensor or tuple of tensors
+        Initial state. With ``batch="independent"`` the leading dimension indexes the systems.
+    t_eval : 1-D tensor, optional
+        Times to save at (sorted in the direction of integration, inside ``t_span``); in
+        independent mode ``(T,)`` for all systems or ``(T, B)``. Default: every accepted step
+        (joint) or just ``t0`` and ``t1`` (independent).
+    method : str
+        ``euler``, ``midpoint``, ``heun``, ``heun3``, ``rk4``, ``rk38`` (fixed step: give
+        ``step_size`` or step from output time to output time), ``adaptive_heun``,
+        ``fehlberg2``, ``bosh3``, ``dopri5``, ``tsit5``, ``dopri8`` (adaptive).
+    rtol, atol : float or tensor
+        Relative and absolute tolerances, scalars or one per state component; the error of a
+        step is the RMS of ``err / (atol + rtol·max(|y0|, |y1|))`` (Hairer's norm).
+    gradient : ``"direct"`` | ``"checkpoint"`` | ``"backsolve"``
+        How autograd reaches ``y0``, the parameters of ``func`` and the times: backpropagate
+        through the solver; recompute each stored step in the backward pass (the exact
+        gradient of the discrete solution); or the continuous adjoint (memory independent
+        of the number of steps). The latter two need ``func`` to be an ``nn.Module`` or
+        ``adjoint_params``.
+    batch : ``"joint"`` | ``"independent"``
+        ``joint`` treats the whole state as one system (one step size); ``independent``
+        gives every system along the leading dimension its own step size, acceptance and
+        end time, so each answer is the same as if it had been solved alone
+        (Lienen & Günnemann, torchode, 2022).
+    max_steps : int
+        Attempted steps (accepted + rejected) after which the solve stops.
+    dense : bool
+        Keep the continuous extension: ``sol.evaluate(t)`` at any time in the interval.
+    on_failure : ``"raise"`` | ``"return"``
+        Raise :class:`~sciml.errors.SolverError` when a solve cannot go on, or return the
+        partial solution (NaN where never reached) with ``sol.status`` per system.
+    first_step, max_step, safety, ifactor, dfactor, beta, shrink_after_accept :
+        Step-size controller settings (see :mod:`sciml.integrate.controller`); ``beta > 0``
+        turns on the proportional part of the PI controller (0.04: Hairer's DOPRI5 gains).
+    step_size : float
+        The step of a fixed-step method.
+    norm : callable, optional
+        Replaces the RMS norm of the scaled error (a function of the flat error vector).
+    adjoint_rtol, adjoint_atol, adjoint_method, adjoint_seminorm, adjoint_params :
+        Settings of the backsolve adjoint (default: those of the forward solve; no seminorm;
+        ``func.parameters()``).
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Solution
+        ``ts``, ``ys`` (time first: ``(T, *y0.shape)``), ``stats``, ``status``, ``success``,
+        ``t_reached`` and, with ``dense=True``, ``evaluate``.
+    """
+    checks.check_func(func)
+    tensors = checks.check_state(y0)
+    dtype, device = tensors[0].dtype, tensors[0].device
+    tableau = _resolve_method(method)
+    checks.check_choice(gradient, "gradient", GRADIENTS)
+    checks.check_choice(batch, "batch", BATCH_MODES)
+    checks.check_choice(on_failure, "on_failure", ("raise", "return"))
+    checks.check_positive_int(max_steps, "max_steps")
+    independent = batch == "independent"
+    if independent:
+        _check_batch_state(tensors)
+        if gradient == "backsolve":
+            raise InputError("gradient", "'direct' or 'checkpoint' with batch='independent'", "'backsolve'",
+                             "the backsolve adjoint integrates the whole batch jointly; use gradient="
+                             "'checkpoint' for memory-lean exact gradients of an independent batch")
+    packer = StatePacker(y0, 1 if independent else 0)
+    rtol = checks.check_tolerance(rtol, "rtol", packer.size, dtype, device)
+    atol = checks.check_tolerance(atol, "atol", packer.size, dtype, device)
+    if _is_zero(rtol) and _is_zero(atol):
+        raise InputError("rtol/atol", "at least one positive tolerance", "both zero")
+    step_size = _check_step_options(tableau, step_size, first_step, max_step)
+
+    times = _joint_times(t_span, t_eval, dtype, device) if not independent else \
+        _independent_times(t_span, t_eval, tensors[0].shape[0], dtype, device)
+    if tableau.adaptive is False and step_size is None and times.default_eval:
+        raise InputError("step_size", f"a step size for the fixed-step method {tableau.name!r}", None,
+                         "or pass t_eval: the solver then steps from one output time to the next")
+
+    user_norm = norm
+    if norm is None:
+        norm = mixed_rms_norm(packer.segments()) if packer.is_tuple else rms_norm
+    elif packer.is_tuple and not independent:
+        norm = _tuple_norm(user_norm, packer)
+    elif not callable(norm):
+        raise InputError("norm", "a callable of the scaled error vector", type(norm).__name__)
+    opts = LoopOptions(tableau=tableau, rtol=rtol, atol=atol, norm=norm, max_steps=max_steps,
+                       first_step=first_step, step_size=step_size, safety=safety, ifactor=ifactor,
+                       dfactor=dfactor, beta=float(beta), shrink_after_accept=bool(shrink_after_accept),
+                       max_step=math.inf if max_step is None else float(max_step),
+                       progress=progress)
+
+    params = _gradient_params(func, adjoint_params, gradient)
+    term = ODETerm(func, packer, times.dtype, device)
+    y0_flat = packer.pack(y0)
+    needs_t0_grad = times.t0_tensor is not None and times.t0_tensor.requires_grad
+
+    with torch.set_grad_enabled(torch.is_grad_enabled() and gradient == "direct"):
+        f0 = func(term.time(times.t0) if not independent else times.t0, y0)
+        term.nfe += 1
+    checks.check_output(f0, y0, packer.user_shape)
+    k1 = packer.pack(f0)
+    if needs_t0_grad:
+        y0_flat = shift_initial_state(y0_flat, times.t0_tensor, k1)
+        k1 = None  # the first stage must see the shifted state to carry ∂/∂t0
+
+    dense_rec = None
+    if dense:
+        dense_rec = DenseIndependent(tableau.tensors(dtype, device), packer, times.direction) if independent \
+            else DenseJoint(tableau.tensors(dtype, device), packer, times.dtype, times.direction)
+    runner = Runner(term, opts, independent, times.t0, times.t1, times.t_out, dense=dense_rec)
+    stats = {"n_f_evals": 0, "n_steps": 0, "n_rejected": 0}
+    runner.stats = stats
+    if gradient == "direct":
+        ys = runner.forward(y0_flat, k1=k1)
+    elif gradient == "checkpoint":
+        ys = solve_checkpoint(runner, y0_flat, params, k1=None if k1 is None else k1.detach())
+    else:
+        adjoint = AdjointOptions(
+            rtol=rtol if adjoint_rtol is None else checks.check_tolerance(adjoint_rtol, "adjoint_rtol",
+                                                                          packer.size, dtype, device),
+            atol=atol if adjoint_atol is None else checks.check_tolerance(adjoint_atol, "adjoint_atol",
+                                                                          packer.size, dtype, device),
+            tableau=tableau if adjoint_method is None else _resolve_method(adjoint_method, "adjoint_method"),
+            seminorm=bool(adjoint_seminorm), step_size=step_size)
+        _expand_adjoint_tolerances(adjoint, sum(p.numel() for p in params))
+        ys = solve_backsolve(runner, adjoint, y0_flat, params, k1=None if k1 is None else k1.detach())
+
+    res = runner.result
+    stats.update(n_f_evals=term.nfe, n_steps=res.n_steps, n_rejected=res.n_rejected)
+    if independent:
+        return _finish_independent(runner, res, ys, times, packer, stats, on_failure, dense_rec, term)
+    return _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau)
+
+
+def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau):
+    status = res.status
+    if status != Status.SUCCESS:
+        if on_failure == "raise":
+            raise SolverError(f"{tableau.name} stopped before t1={times.t1:.10g}: {status.describe()}",
+                              t=res.t, step_size=res.h, status=status, hint=_HINTS.get(status))
+        reached = sum(1 for v in res.ys if v is not None)
+        ys = ys[:reached]
+    ts_list = res.ts[: ys.shape[0]]
+    if times.t_out_tensor is not None and len(ts_list) == len(times.t_out_tensor):
+        ts = times.t_out_tensor
+    else:
+        ts = torch.tensor(ts_list, dtype=times.dtype, device=ys.device)
+    if ts.requires_grad and status == Status.SUCCESS:
+        with torch.no_grad():
+            fs = torch.stack([term(float(t), y) for t, y in zip(ts_list, ys)])
+        ys = attach_time_gradients(ys, ts, fs)
+    elif times.t1_tensor is not None and times.t1_tensor.requires_grad and status == Status.SUCCESS \
+            and ts_list and ts_list[-1] == times.t1:
+        with torch.no_grad():
+            f1 = term(times.t1, ys[-1])
+        last = ys[-1] + (times.t1_tensor - times.t1_tensor.detach()).to(ys.dtype) * f1
+        ys = torch.cat([ys[:-1], last[None]])
+    message = status.describe()
+    return Solution(ts=ts, ys=packer.unpack_series(ys), stats=stats, status=status, t_reached=res.t,
+                    message=message, dense_output=dense_rec)
+
+
+def _finish_independent(runner, res, ys, times, packer, stats, on_failure, dense_rec, term):
+    status = res.status
+    failed = status != Status.SUCCESS
+    stats["n_steps"], stats["n_rejected"] = res.n_steps, res.n_rejected
+    if bool(failed.any()):
+        if on_failure == "raise":
+            first = int(failed.nonzero()[0, 0])
+            code = Status(int(status[first]))
+            raise SolverError(f"{int(failed.sum())} of {len(status)} systems stopped early; system {first}: "
+                              f"{code.describe()}", t=float(res.t[first]), step_size=float(res.h[first]),
+                              status=status, hint=_HINTS.get(code, "") +
+                              "; or pass on_failure='return' to keep the systems that succeeded")
+    ts = times.t_out_tensor if times.t_out_tensor is not None else times.t_out
+    if ts.requires_grad:
+        with torch.no_grad():
+            fs = torch.stack([term(t_i, torch.nan_to_num(y_i)) for t_i, y_i in zip(times.t_out, ys)])
+        ys = attach_time_gradients(ys, ts, fs)
+    return Solution(ts=ts, ys=packer.unpack_series(ys), stats=stats, status=status, t_reached=res.t,
+                    message="; ".join(sorted({Status(int(s)).describe() for s in status.unique()})),
+                    dense_output=dense_rec)
+
+
+class _Times:
+    """Times of one solve: floats for the loop, tensors where gradients may flow."""
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _as_time(value, name: str, device) -> tuple[float, torch.Tensor | None]:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise InputError(name, "a number or a 0-dim tensor", f"shape {tuple(value.shape)}")
+        if value.device != device:
+            raise InputError(name, f"a tensor on the state's device {device}", value.device)
+        v = float(value.detach())
+        tensor = value.reshape(())
+    elif isinstance(value, Real) and not isinstance(value, bool):
+        v, tensor = float(value), None
+    else:
+        raise InputError(name, "a number or a 0-dim tensor", type(value).__name__)
+    if not math.isfinite(v):
+        raise InputError(name, "a finite time", v)
+    return v, tensor
+
+
+def _split_span(t_span):
+    if isinstance(t_span, torch.Tensor):
+        if t_span.dim() == 1 and t_span.shape[0] == 2:
+            return t_span[0], t_span[1]
+        if t_span.dim() == 2 and t_span.shape[1] == 2:
+            return t_span[:, 0], t_span[:, 1]
+        raise InputError("t_span", "(t0, t1), a (2,) tensor or a (B, 2) tensor", f"shape {tuple(t_span.shape)}")
+    try:
+        t0, t1 = t_span
+    except (TypeError, ValueError):
+        raise InputError("t_span", "a pair (t0, t1)", repr(t_span)) from None
+    return t0, t1
+
+
+def _joint_times(t_span, t_eval, dtype, device) -> _Times:
+    a, b = _split_span(t_span)
+    t0, t0_tensor = _as_time(a, "t_span[0]", device)
+    t1, t1_tensor = _as_time(b, "t_span[1]", device)
+    direction = 1.0 if t1 >= t0 else -1.0
+    t_dtype = next((x.dtype for x in (t0_tensor, t1_tensor) if x is not None and x.is_floating_point()), dtype)
+    t_out_tensor = None
+    if t_eval is None:
+        t_out = None
+    else:
+        if not isinstance(t_eval, torch.Tensor):
+            t_eval = torch.as_tensor(t_eval, dtype=t_dtype, device=device)
+        t_eval = checks.check_times(t_eval, "t_eval", device)
+        t_dtype = t_eval.dtype
+        t_out = t_eval.detach().cpu().tolist()
+        if len(t_out) > 1 and (t_out[1] - t_out[0]) * direction < 0:
+            raise InputError("t_eval", f"times ordered from t0={t0:.6g} towards t1={t1:.6g}", "the reverse order")
+        lo, hi = min(t0, t1), max(t0, t1)
+        if min(t_out) < lo or max(t_out) > hi:
+            raise InputError("t_eval", f"times inside t_span [{lo:.10g}, {hi:.10g}]",
+                             f"values from {min(t_out):.10g} to {max(t_out):.10g}")
+        t_out_tensor = t_eval
+    return _Times(t0=t0, t1=t1, t0_tensor=t0_tensor, t1_tensor=t1_tensor, t_out=t_out,
+                  t_out_tensor=t_out_tensor, dtype=t_dtype, direction=direction, default_eval=t_eval is None)
+
+
+def _independent_times(t_span, t_eval, B: int, dtype, device) -> _Times:
+    a, b = _split_span(t_span)
+
+    def per_system(v, name):
+        if isinstance(v, torch.Tensor):
+            if v.device != device:
+                raise InputError(name, f"a tensor on the state's device {device}", v.device)
+            if v.dim() == 0:
+                v = v.expand(B)
+            elif v.shape != (B,):
+                raise InputError(name, f"a number, a 0-dim tensor or a ({B},) tensor", f"shape {tuple(v.shape)}")
+            if not v.is_floating_point():
+                v = v.to(dtype)
+            return v
+        _as_time(v, name, device)
+        return torch.full((B,), float(v), dtype=dtype, device=device)
+
+    t0, t1 = per_system(a, "t_span[0]"), per_system(b, "t_span[1]")
+    t_dtype = t0.dtype if t0.is_floating_point() else dtype
+    t1 = t1.to(t_dtype)
+    if not bool(torch.isfinite(t0).all() & torch.isfinite(t1).all()):
+        raise InputError("t_span", "finite times", "NaN or Inf")
+    direction = torch.where(t1 >= t0, 1.0, -1.0).to(t_dtype)
+    t_out_tensor = None
+    if t_eval is None:
+        t_out = torch.stack([t0.detach(), t1.detach()])
+    else:
+        if not isinstance(t_eval, torch.Tensor):
+            t_eval = torch.as_tensor(t_eval, dtype=t_dtype, device=device)
+        if t_eval.device != device:
+            raise InputError("t_eval", f"a tensor on the state's device {device}", t_eval.device)
+        if t_eval.dim() == 1:
+            t_eval = t_eval[:, None].expand(-1, B)
+        if t_eval.dim() != 2 or t_eval.shape[1] != B:
+            raise InputError("t_eval", f"a (T,) or (T, {B}) tensor", f"shape {tuple(t_eval.shape)}")
+        t_out_tensor = t_eval
+        t_out = t_eval.detach().to(t_dtype)
+        if not bool(torch.isfinite(t_out).all()):
+            raise InputError("t_eval", "finite times", "NaN or Inf")
+        if t_out.shape[0] > 1:
+            steps = (t_out[1:] - t_out[:-1]) * direction
+            if not bool((steps > 0).all()):
+                raise InputError("t_eval", "strictly monotone times in each system's direction of integration",
+                                 "repeated or out-of-order values")
+        lo, hi = torch.minimum(t0, t1), torch.maximum(t0, t1)
+        if bool(((t_out < lo) | (t_out > hi)).any()):
+            raise InputError("t_eval", "times inside each system's t_span", "times outside it")
+    return _Times(t0=t0.detach(), t1=t1.detach(), t0_tensor=t0 if t0.requires_grad else None, t1_tensor=None,
+                  t_out=t_out, t_out_tensor=t_out_tensor, dtype=t_dtype, direction=direction,
+                  default_eval=t_eval is None)
+
+
+def _check_batch_state(tensors) -> None:
+    B = None
+    for i, x in enumerate(tensors):
+        if x.dim() == 0:
+            raise InputError("y0", "a leading batch dimension with batch='independent'", "a 0-dim tensor")
+        if B is None:
+            B = x.shape[0]
+        elif x.shape[0] != B:
+            raise InputError(f"y0[{i}]", f"batch size {B} like y0[0]", x.shape[0])
+
+
+def _resolve_method(method, name: str = "method"):
+    if method is None:
+        method = "dopri5"
+    if not isinstance(method, str) or method not in METHODS:
+        raise InputError(name, f"one of {', '.join(METHODS)}", repr(method))
+    return METHODS[method]
+
+
+def _check_step_options(tableau, step_size, first_step, max_step):
+    if step_size is not None:
+        if tableau.adaptive:
+            raise InputError("step_size", f"None for the adaptive method {tableau.name!r}", step_size,
+                             "use first_step / max_step to influence adaptive steps")
+        if not isinstance(step_size, Real) or not step_size > 0 or not math.isfinite(step_size):
+            raise InputError("step_size", "a positive finite number", step_size)
+        step_size = float(step_size)
+    for name, v in (("first_step", first_step), ("max_step", max_step)):
+        if v is not None and (not isinstance(v, Real) or not v > 0):
+            raise InputError(name, "a positive number", v)
+    return step_size
+
+
+def _gradient_params(func, adjoint_params, gradient: str) -> tuple:
+    if gradient == "direct":
+        return ()
+    if adjoint_params is None:
+        if not isinstance(func, torch.nn.Module):
+            raise InputError("adjoint_params", f"the parameters to differentiate with gradient={gradient!r}",
+                             None, "func is not an nn.Module, so pass adjoint_params=(...) explicitly "
+                                   "(adjoint_params=() if only y0 needs a gradient)")
+        adjoint_params = tuple(func.parameters())
+    params = tuple(adjoint_params)
+    for i, p in enumerate(params):
+        if not isinstance(p, torch.Tensor):
+            raise InputError(f"adjoint_params[{i}]", "a tensor", type(p).__name__)
+    seen, unique = set(), []
+    for p in params:
+        if p.requires_grad and id(p) not in seen:
+            seen.add(id(p))
+            unique.append(p)
+    return tuple(unique)
+
+
+def _expand_adjoint_tolerances(adjoint: AdjointOptions, n_param_entries: int) -> None:
+    """Per-component tolerances cover y and its adjoint; the parameter integrals get their mean."""
+    for name in ("rtol", "atol"):
+        v = getattr(adjoint, name)
+        if isinstance(v, torch.Tensor):
+            setattr(adjoint, name, torch.cat([v, v, v.mean().expand(n_param_entries)]))
+
+
+def _tuple_norm(user_norm, packer):
+    if not callable(user_norm):
+        raise InputError("norm", "a callable", type(user_norm).__name__)
+
+    def norm(flat):
+        return user_norm(packer.unpack(flat))
+
+    return norm
+
+
+def _is_zero(v) -> bool:
+    return bool((v == 0).all()) if isinstance(v, torch.Tensor) else v == 0
+
+
+_TORCHDIFFEQ_OPTIONS = {
+    "step_size": "step_size", "first_step": "first_step", "max_num_steps": "max_steps", "norm": "norm",
+    "safety": "safety", "ifactor": "ifactor", "dfactor": "dfactor", "max_step": "max_step", "beta": "beta",
+}
+_IGNORED_OPTIONS = ("interp", "perturb", "dtype")
+
+
+def _translate_options(options, name: str = "options") -> dict:
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise InputError(name, "a dict", type(options).__name__)
+    out = {}
+    for key, value in options.items():
+        if key in _TORCHDIFFEQ_OPTIONS:
+            out[_TORCHDIFFEQ_OPTIONS[key]] = value
+        elif key in _IGNORED_OPTIONS:
+            continue  # torchdiffeq fine-tuning with no effect here (dense output is always the method's own)
+        else:
+            known = ", ".join(sorted([*_TORCHDIFFEQ_OPTIONS, *_IGNORED_OPTIONS]))
+            raise InputError(f"{name}[{key!r}]", f"one of the supported options ({known})", repr(key))
+    return out
+
+
+def _check_t(t, y0):
+    tensors = checks.check_state(y0)
+    return checks.check_times(t, "t", tensors[0].device)
+
+
+def odeint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, event_fn=None):
+    """Solve ``dy/dt = func(t, y)`` and return the states at the times ``t``: a drop-in for torchdiffeq's.
+
+    Same signature and meaning as ``torchdiffeq.odeint`` (Chen et al., NeurIPS 2018): ``y0`` a
+    tensor or a tuple of tensors, ``t`` a 1-D strictly increasing or decreasing tensor whose
+    first entry is the initial time; returns ``(len(t), *y0.shape)`` (a tuple for tuple
+    states). Gradients by backpropagation through the solver. ``options`` takes torchdiffeq's
+    ``step_size``, ``first_step``, ``max_num_steps``, ``norm``, ``safety``, ``ifactor``,
+    ``dfactor``. Failures raise :class:`~sciml.errors.SolverError`.
+    """
+    if event_fn is not None:
+        raise InputError("event_fn", "None", "a function", "events are not supported yet")
+    t = _check_t(t, y0)
+    extra = _translate_options(options)
+    sol = solve_ivp(func, (t[0], t[-1]), y0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
+                    gradient="direct", **extra)
+    return sol.ys
+
+
+def odeint_adjoint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, event_fn=None,
+                   adjoint_rtol=None, adjoint_atol=None, adjoint_method=None, adjoint_options=None,
+                   adjoint_params=None):
+    """:func:`odeint` with gradients by the continuous adjoint (torchdiffeq's ``odeint_adjoint``).
+
+    Memory does not grow with the number of steps. ``func`` must be an ``nn.Module`` unless
+    ``adjoint_params`` lists the tensors to differentiate. ``adjoint_options={"norm": "seminorm"}``
+    leaves the parameter adjoint out of error control (Kidger, Chen & Lyons 2021).
+    """
+    if event_fn is not None:
+        raise InputError("event_fn", "None", "a function", "events are not supported yet")
+    if adjoint_params is None and not isinstance(func, torch.nn.Module):
+        raise InputError("func", "an nn.Module so that its parameters can be found", type(func).__name__,
+                         "or pass adjoint_params=(...) (adjoint_params=() when there are none)")
+    t = _check_t(t, y0)
+    extra = _translate_options(options)
+    seminorm = False
+    adjoint_extra = {}
+    if adjoint_options:
+        adjoint_options = dict(adjoint_options)
+        norm = adjoint_options.pop("norm", None)
+        if norm == "seminorm":
+            seminorm = True
+        elif norm is not None:
+            raise InputError("adjoint_options['norm']", "'seminorm'", repr(norm))
+        adjoint_extra = _translate_options(adjoint_options, "adjoint_options")
+        unsupported = set(adjoint_extra) - {"step_size"}
+        if unsupported:
+            raise InputError("adjoint_options", "only 'norm' and 'step_size'", sorted(unsupported))
+    sol = solve_ivp(func, (t[0], t[-1]), y0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
+                    gradient="backsolve", adjoint_rtol=adjoint_rtol, adjoint_atol=adjoint_atol,
+                    adjoint_method=adjoint_method, adjoint_params=adjoint_params,
+                    adjoint_seminorm=seminorm, **extra)
+    return sol.ys

@@ -1,0 +1,418 @@
+"""The time loop: the only place with a ``while``.
+
+:func:`integrate_joint` advances one state (the whole batch as one system, one step
+size) with the controller on Python floats; :func:`integrate_independent` advances
+``B`` systems with one step size, acceptance and end time each, sharing every
+vector-field evaluation. Both save outputs through the method's dense output, stop on
+a status, and optionally record what the checkpoint gradient and ``dense=True`` need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+from sciml.integrate.controller import BatchPIController, PIController, initial_step, initial_step_batch
+from sciml.integrate.progress import SolveProgress
+from sciml.integrate.solution import Status
+from sciml.integrate.stepper import combine, dense_combine, dense_weights, extend_stages, rk_step
+from sciml.integrate.tableaus.base import ButcherTableau
+
+__all__ = ["LoopOptions", "JointResult", "StepRecord", "integrate_joint", "integrate_independent",
+           "IndependentResult", "BatchRecord"]
+
+_MAX_NONFINITE = 10  # consecutive NaN/Inf error estimates before giving up
+_FIXED_CHECK_EVERY = 16  # fixed-step solves look for NaN/Inf every so many steps (each look syncs)
+
+
+@dataclass
+class LoopOptions:
+    """Everything the loop needs besides the problem itself."""
+
+    tableau: ButcherTableau
+    rtol: float | torch.Tensor
+    atol: float | torch.Tensor
+    norm: object
+    max_steps: int
+    first_step: float | None = None
+    step_size: float | None = None  # fixed-step methods; None steps from output time to output time
+    safety: float = 0.9
+    ifactor: float = 10.0
+    dfactor: float = 0.2
+    beta: float = 0.0
+    shrink_after_accept: bool = False
+    max_step: float = math.inf
+    progress: bool = False
+
+
+@dataclass
+class StepRecord:
+    """One accepted step (joint mode), enough to recompute it: outputs as (index, θ or None=end)."""
+
+    t: float
+    h: float
+    y: torch.Tensor
+    outputs: list
+
+
+@dataclass
+class JointResult:
+    ys: list
+    status: Status
+    t: float
+    h: float
+    n_steps: int = 0
+    n_rejected: int = 0
+    records: list = field(default_factory=list)
+    ts: list = field(default_factory=list)
+
+
+def _outputs_in_step(t_out, i_out, direction, t, t_new, h):
+    """Indices and θ of the output times in (t, t_new]; θ None marks the step's end itself."""
+    found = []
+    n = len(t_out)
+    while i_out < n and direction * (t_out[i_out] - t_new) <= 0:
+        tq = t_out[i_out]
+        found.append((i_out, None if tq == t_new else (tq - t) / h))
+        i_out += 1
+    return found, i_out
+
+
+def _emit(term, tab, t, y, y1, h, ks, outputs, ys):
+    """Write the states at the outputs of one step into ``ys``."""
+    thetas = [th for _, th in outputs if th is not None]
+    if thetas:
+        extend_stages(term, tab, t, y, h, h, ks)
+        theta = torch.tensor(thetas, dtype=y.dtype, device=y.device)
+        values = dense_combine(y, ks, dense_weights(tab, theta), h)
+    j = 0
+    for index, th in outputs:
+        if th is None:
+            ys[index] = y1
+        else:
+            ys[index] = values[j]
+            j += 1
+
+
+def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[float], opts: LoopOptions,
+                    *, k1: torch.Tensor | None = None, record: bool = False, dense=None) -> JointResult:
+    """Integrate one flat state ``y0`` from ``t0`` to ``t1``, saving at ``t_out`` (sorted, within).
+
+    ``t_out=None`` saves the start and every accepted step; the times are then in ``result.ts``.
+    """
+    save_all = t_out is None
+    t_out = [t0] if save_all else t_out
+    method = opts.tableau
+    tab = method.tensors(y0.dtype, y0.device)
+    fsal, adaptive = method.fsal, method.adaptive
+    next_k1 = method.dense.next_k1
+    direction = 1.0 if t1 >= t0 else -1.0
+    ys: list = [None] * len(t_out)
+    records: list = []
+    i_out = 0
+    while i_out < len(t_out) and t_out[i_out] == t0:
+        ys[i_out] = y0
+        i_out += 1
+
+    t, y = t0, y0
+    if k1 is None:
+        k1 = term(t, y)
+    rtol, atol, norm = opts.rtol, opts.atol, opts.norm
+    grid = not adaptive and opts.step_size is None
+    if adaptive:
+        h = opts.first_step * direction if opts.first_step else initial_step(
+            term, t0, y0, k1, direction, method.controller_order, rtol, atol, norm, t1 - t0)
+        h = math.copysign(min(abs(h), opts.max_step), direction)
+        controller = PIController(method.controller_order, opts.safety, opts.ifactor, opts.dfactor,
+                                  opts.beta, opts.max_step, opts.shrink_after_accept)
+        with torch.no_grad():
+            yabs = y0.abs()
+    else:
+        h = direction * opts.step_size if opts.step_size else direction * math.inf
+    result = JointResult(ys, Status.SUCCESS, t, h, records=records, ts=t_out)
+    progress = SolveProgress(opts.progress, t0, t1)
+    n_steps = n_rejected = nonfinite = 0
+    eps16 = 16 * torch.finfo(y0.dtype).eps
+    ratio = 0.0
+
+    while direction * (t1 - t) > 0:
+        if n_steps + n_rejected >= opts.max_steps:
+            result.status = Status.MAX_STEPS
+            break
+        target = t_out[i_out] if grid and i_out < len(t_out) else t1
+        hit = direction * (t + h - target) >= 0
+        h_step = target - t if hit else h
+        if k1 is None:
+            k1 = term(t, y)
+        y1, ks = rk_step(term, tab, fsal, t, y, h_step, h_step, k1)
+
+        if adaptive:
+            with torch.no_grad():
+                err = torch.mv(torch.stack(ks, dim=-1), tab.b_error)
+                y1abs = y1.abs()
+                scale = torch.maximum(yabs, y1abs).mul_(rtol).add_(atol)
+                ratio = float(norm(err.div_(scale))) * abs(h_step)
+            accepted = ratio <= 1.0
+            if not accepted and not (ratio < math.inf):  # NaN or Inf somewhere in this step
+                nonfinite += 1
+                if nonfinite >= _MAX_NONFINITE:
+                    result.status = Status.NON_FINITE
+                    break
+            else:
+                nonfinite = 0
+        else:
+            accepted = True
+            if (n_steps + 1) % _FIXED_CHECK_EVERY == 0 and not bool(torch.isfinite(y1).all()):
+                result.status = Status.NON_FINITE
+                break
+
+        if accepted:
+            t_new = target if hit else t + h_step
+            if save_all:
+                t_out.append(t_new)
+                ys.append(None)
+            outputs, i_out = _outputs_in_step(t_out, i_out, direction, t, t_new, h_step)
+            if outputs:
+                _emit(term, tab, t, y, y1, h_step, ks, outputs, ys)
+            if record:
+                records.append(StepRecord(t, h_step, y, outputs))
+            if dense is not None:
+                extend_stages(term, tab, t, y, h_step, h_step, ks)
+                dense.append(t, h_step, y, ks)
+            if fsal:
+                k1 = ks[-1]
+            elif next_k1 is not None and len(ks) > next_k1:
+                k1 = ks[next_k1]  # the continuous extension already evaluated f(t_new, y1)
+            else:
+                k1 = None
+            t, y = t_new, y1
+            if adaptive:
+                yabs = y1abs
+            n_steps += 1
+            progress.update(t, n_steps)
+        else:
+            n_rejected += 1
+        if adaptive:
+            h = controller.propose(h_step, ratio, accepted)
+            if abs(h) <= eps16 * max(abs(t), abs(t1 - t0)) and direction * (t1 - t) > 0:
+                result.status = Status.STEP_UNDERFLOW
+                break
+    progress.close()
+    if result.status == Status.SUCCESS and not adaptive and not bool(torch.isfinite(y).all()):
+        result.status = Status.NON_FINITE
+    result.t, result.h = t, h
+    result.n_steps, result.n_rejected = n_steps, n_rejected
+    return result
+
+
+@dataclass
+class BatchRecord:
+    """One loop iteration of an independent batch in which some system accepted its step."""
+
+    t: torch.Tensor
+    h: torch.Tensor
+    y: torch.Tensor
+    accepted: torch.Tensor
+    outputs: list  # [(index (B,), mask (B,), theta (B,), at_end (B,))]
+
+
+@dataclass
+class IndependentResult:
+    ys: torch.Tensor  # (T, B, N)
+    status: torch.Tensor  # (B,)
+    t: torch.Tensor
+    h: torch.Tensor
+    n_steps: torch.Tensor
+    n_rejected: torch.Tensor
+    records: list = field(default_factory=list)
+
+
+def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Tensor, t_out: torch.Tensor,
+                          opts: LoopOptions, *, k1: torch.Tensor | None = None, record: bool = False,
+                          dense=None) -> IndependentResult:
+    """Integrate ``B`` systems ``y0 (B, N)`` each from ``t0[b]`` to ``t1[b]``, saving at ``t_out (T, B)``.
+
+    Every system has its own step size, accepts or rejects on its own error norm, and
+    stops at its own end time or failure; a finished or failed system is frozen (its
+    state no longer changes), so one diverging system does not stop the others.
+    """
+    method = opts.tableau
+    tab = method.tensors(y0.dtype, y0.device)
+    fsal, adaptive = method.fsal, method.adaptive
+    next_k1 = method.dense.next_k1
+    B = y0.shape[0]
+    T = t_out.shape[0]
+    dev, tdt = y0.device, t0.dtype
+    direction = torch.where(t1 >= t0, 1.0, -1.0).to(tdt)
+    arange = torch.arange(B, device=dev)
+    rtol, atol, norm = opts.rtol, opts.atol, opts.norm
+
+    ys = y0.new_full((T, B, y0.shape[1]), float("nan"))  # outputs a failed system never reaches stay NaN
+    at_start = t_out == t0[None, :]  # (T, B)
+    ys = torch.where(at_start[..., None], y0[None], ys)
+    next_out = at_start.sum(0)  # outputs are sorted, so the ones at t0 come first
+
+    t, y = t0, y0
+    if k1 is None:
+        k1 = term(t, y)
+    grid = not adaptive and opts.step_size is None
+    if adaptive:
+        if opts.first_step:
+            h = direction * opts.first_step
+        else:
+            h = initial_step_batch(term, t0, y0, k1, direction, method.controller_order, rtol, atol, norm,
+                                   t1 - t0)
+        h = torch.minimum(h.abs(), torch.full_like(h, opts.max_step)) * direction
+        controller = BatchPIController(method.controller_order, B, y0.dtype, dev, opts.safety, opts.ifactor,
+                                       opts.dfactor, opts.beta, opts.max_step, opts.shrink_after_accept)
+        with torch.no_grad():
+            yabs = y0.abs()
+    else:
+        h = direction * (opts.step_size if opts.step_size else math.inf)
+    status = torch.where(t1 == t0, Status.SUCCESS, Status.RUNNING).to(torch.int8).to(dev)
+    n_steps = torch.zeros(B, dtype=torch.long, device=dev)
+    n_rejected = torch.zeros(B, dtype=torch.long, device=dev)
+    nonfinite = torch.zeros(B, dtype=torch.long, device=dev)
+    records: list = []
+    eps16 = 16 * torch.finfo(y0.dtype).eps
+    scale_span = torch.maximum(t0.abs(), (t1 - t0).abs())
+    progress = SolveProgress(opts.progress, 0.0, 1.0, desc="solve (batch)")
+    iteration = 0
+
+    while bool((status == Status.RUNNING).any()):
+        running = status == Status.RUNNING
+        too_many = running & (n_steps + n_rejected >= opts.max_steps)
+        status = torch.where(too_many, torch.full_like(status, Status.MAX_STEPS), status)
+        running = running & ~too_many
+        if grid:
+            target = t_out.gather(0, next_out.clamp(max=T - 1)[None]).squeeze(0)
+            target = torch.where(next_out < T, target, t1)
+        else:
+            target = t1
+        hit = direction * (t + h - target) >= 0
+        h_step = torch.where(hit, target - t, h)
+        h_step = torch.where(running, h_step, torch.zeros_like(h_step))  # frozen systems stand still
+        h_col = h_step.to(y0.dtype)[:, None]
+        if k1 is None:
+            k1 = term(t, y)
+        y1, ks = rk_step(term, tab, fsal, t, y, h_col, h_step, k1)
+
+        if adaptive:
+            with torch.no_grad():
+                err = (torch.stack(ks, dim=-1) * tab.b_error).sum(-1)
+                y1abs = y1.abs()
+                scale = torch.maximum(yabs, y1abs).mul_(rtol).add_(atol)
+                ratio = norm(err.div_(scale)) * h_step.abs().to(y0.dtype)
+                finite = torch.isfinite(ratio)
+                accepted = running & (ratio <= 1.0)
+                nonfinite = torch.where(running & ~finite, nonfinite + 1, torch.where(running, 0, nonfinite))
+                bad = nonfinite >= _MAX_NONFINITE
+                status = torch.where(bad, torch.full_like(status, Status.NON_FINITE), status)
+        else:
+            accepted = running
+            if (iteration + 1) % _FIXED_CHECK_EVERY == 0:
+                bad = running & ~torch.isfinite(y1).all(dim=1)
+                status = torch.where(bad, torch.full_like(status, Status.NON_FINITE), status)
+                accepted = accepted & ~bad
+
+        t_new = torch.where(hit, target, t + h_step)
+        outputs = []
+        while True:
+            idx = next_out.clamp(max=T - 1)
+            tq = t_out.gather(0, idx[None]).squeeze(0)
+            mask = accepted & (next_out < T) & (direction * (tq - t_new) <= 0)
+            if not bool(mask.any()):
+                break
+            at_end = tq == t_new
+            theta = torch.where(at_end | (h_step == 0), torch.ones_like(tq), (tq - t) / torch.where(
+                h_step == 0, torch.ones_like(h_step), h_step))
+            extend_stages(term, tab, t, y, h_col, h_step, ks)
+            values = _dense_batch(tab, y, ks, theta.to(y0.dtype), h_col)
+            values = torch.where(at_end[:, None], y1, values)
+            current = ys[idx, arange]
+            ys = ys.index_put((idx, arange), torch.where(mask[:, None], values, current))
+            outputs.append((idx, mask, theta, at_end))
+            next_out = next_out + mask.long()
+
+        any_accepted = bool(accepted.any()) if (record or dense is not None) else True
+        if record and any_accepted:
+            records.append(BatchRecord(t, h_step, y, accepted, outputs))
+        if dense is not None and any_accepted:
+            extend_stages(term, tab, t, y, h_col, h_step, ks)
+            dense.append(t, h_step, y, ks, accepted)
+
+        acc_col = accepted[:, None]
+        y = torch.where(acc_col, y1, y)
+        t = torch.where(accepted, t_new, t)
+        if fsal:
+            k1 = torch.where(acc_col, ks[-1], k1)
+        elif next_k1 is not None and len(ks) > next_k1:
+            k1 = torch.where(acc_col, ks[next_k1], k1)
+        else:
+            k1 = None
+        n_steps = n_steps + accepted.long()
+        n_rejected = n_rejected + (running & ~accepted).long()
+        done = accepted & (t == t1)
+        status = torch.where(done, torch.full_like(status, Status.SUCCESS), status)
+        if adaptive:
+            yabs = torch.where(acc_col, y1abs, yabs)
+            h_new = controller.propose(h_step.to(y0.dtype), ratio, accepted).to(tdt)
+            h = torch.where(running, h_new, h)
+            under = (status == Status.RUNNING) & (h.abs() <= eps16 * torch.maximum(t.abs(), scale_span))
+            status = torch.where(under, torch.full_like(status, Status.STEP_UNDERFLOW), status)
+        iteration += 1
+        if opts.progress:
+            frac = float(((t - t0) / torch.where(t1 == t0, torch.ones_like(t1), t1 - t0)).min())
+            progress.update(frac, iteration)
+    progress.close()
+    return IndependentResult(ys, status.long(), t, h, n_steps, n_rejected, records)
+
+
+def _dense_batch(tab, y, ks, theta, h_col):
+    """``y + h Σ b_i(θ_b) k_i`` with one θ per system → ``(B, N)``."""
+    W = dense_weights(tab, theta)  # (B, S)
+    K = torch.stack(ks, dim=-1)  # (B, N, S)
+    return torch.addcmul(y, h_col, (K * W[:, None, :]).sum(-1))
+
+
+def replay_joint(term, opts: LoopOptions, rec: StepRecord, y: torch.Tensor):
+    """Recompute one accepted step from ``y`` (with autograd): ``(y1, [output values])``."""
+    method = opts.tableau
+    tab = method.tensors(y.dtype, y.device)
+    k1 = term(rec.t, y)
+    y1, ks = rk_step(term, tab, method.fsal, rec.t, y, rec.h, rec.h, k1)
+    values = []
+    thetas = [th for _, th in rec.outputs if th is not None]
+    if thetas:
+        extend_stages(term, tab, rec.t, y, rec.h, rec.h, ks)
+        theta = torch.tensor(thetas, dtype=y.dtype, device=y.device)
+        inner = dense_combine(y, ks, dense_weights(tab, theta), rec.h)
+    j = 0
+    for _, th in rec.outputs:
+        if th is None:
+            values.append(None)
+        else:
+            values.append(inner[j])
+            j += 1
+    return y1, values
+
+
+def replay_independent(term, opts: LoopOptions, rec: BatchRecord, y: torch.Tensor):
+    """Recompute one loop iteration of an independent batch from ``y``: ``(y_next, [output values])``."""
+    method = opts.tableau
+    tab = method.tensors(y.dtype, y.device)
+    h_col = rec.h.to(y.dtype)[:, None]
+    k1 = term(rec.t, y)
+    y1, ks = rk_step(term, tab, method.fsal, rec.t, y, h_col, rec.h, k1)
+    values = []
+    for _idx, _mask, theta, at_end in rec.outputs:
+        extend_stages(term, tab, rec.t, y, h_col, rec.h, ks)
+        v = _dense_batch(tab, y, ks, theta.to(y.dtype), h_col)
+        values.append(torch.where(at_end[:, None], y1, v))
+    y_next = torch.where(rec.accepted[:, None], y1, y)
+    return y_next, values
+
+
+__all__ += ["replay_joint", "replay_independent", "combine"]
