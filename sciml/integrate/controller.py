@@ -86,6 +86,8 @@ class BatchPIController:
 def initial_step(term, t0: float, y0: torch.Tensor, f0: torch.Tensor, direction: float, order: int,
                  rtol, atol, norm, span: float) -> float:
     """Hairer's starting step (Hairer, Nørsett & Wanner I, II.4, algorithm of p. 169). One extra evaluation."""
+    if span == 0:
+        return 0.0
     with torch.no_grad():
         scale = atol + torch.abs(y0) * rtol
         d0 = float(norm(y0 / scale))

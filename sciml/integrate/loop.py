@@ -197,7 +197,8 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
         if adaptive:
             h = controller.propose(h_step, ratio, accepted)
             if abs(h) <= eps16 * max(abs(t), abs(t1 - t0)) and direction * (t1 - t) > 0:
-                result.status = Status.STEP_UNDERFLOW
+                # shrinking because every try produced NaN/Inf is a NaN problem, not a stiff one
+                result.status = Status.NON_FINITE if nonfinite else Status.STEP_UNDERFLOW
                 break
     progress.close()
     if result.status == Status.SUCCESS and not adaptive and not bool(torch.isfinite(y).all()):
@@ -361,7 +362,8 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
             h_new = controller.propose(h_step.to(y0.dtype), ratio, accepted).to(tdt)
             h = torch.where(running, h_new, h)
             under = (status == Status.RUNNING) & (h.abs() <= eps16 * torch.maximum(t.abs(), scale_span))
-            status = torch.where(under, torch.full_like(status, Status.STEP_UNDERFLOW), status)
+            cause = torch.where(nonfinite > 0, Status.NON_FINITE, Status.STEP_UNDERFLOW).to(status.dtype)
+            status = torch.where(under, cause, status)
         iteration += 1
         if opts.progress:
             frac = float(((t - t0) / torch.where(t1 == t0, torch.ones_like(t1), t1 - t0)).min())
