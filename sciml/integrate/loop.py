@@ -142,7 +142,8 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             result.status = Status.MAX_STEPS
             break
         target = t_out[i_out] if grid and i_out < len(t_out) else t1
-        hit = direction * (t + h - target) >= 0
+        # a step ending within a hair of the target snaps to it: no sliver steps from round-off
+        hit = direction * (t + h - target) >= -1e-9 * abs(h)
         h_step = target - t if hit else h
         if k1 is None:
             k1 = term(t, y)
@@ -292,7 +293,7 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
             target = torch.where(next_out < T, target, t1)
         else:
             target = t1
-        hit = direction * (t + h - target) >= 0
+        hit = direction * (t + h - target) >= -1e-9 * h.abs()
         h_step = torch.where(hit, target - t, h)
         h_step = torch.where(running, h_step, torch.zeros_like(h_step))  # frozen systems stand still
         h_col = h_step.to(y0.dtype)[:, None]

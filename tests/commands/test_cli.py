@@ -1,0 +1,37 @@
+import subprocess
+import sys
+
+from sciml.cli import main
+
+
+def test_help_lists_commands(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = capsys.readouterr().out
+    assert "info" in out and "demo" in out
+
+
+def test_info_prints_versions(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "torch" in out and "sciml" in out and "threads" in out
+
+
+def test_demo_prints_table_and_plot(tmp_path, capsys):
+    png = tmp_path / "demo.png"
+    assert main(["demo", "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith(("dopri5", "tsit5", "rk4", "euler"))]
+    assert len(lines) == 4
+    # adaptive methods meet their tolerance against scipy; Euler with h=0.01 does not
+    errors = {line.split()[0]: float(line.split()[2]) for line in lines}
+    assert errors["tsit5"] < 1e-4 and errors["dopri5"] < 1e-4 and errors["euler"] > 1e-3
+    assert png.stat().st_size > 1000
+
+
+def test_bad_argument_exits_with_message():
+    out = subprocess.run([sys.executable, "-m", "sciml.cli", "demo", "--rtol", "-1"], capture_output=True,
+                         text=True)
+    assert out.returncode == 2 and "rtol" in out.stderr
