@@ -27,6 +27,7 @@ problem = pde.Problem(
     equations=[sp.Eq(u.diff(t) + u * u.diff(x), nu * u.diff(x, 2))],
     domain=pde.Interval(x, -1, 1) * pde.Interval(t, 0, 1),
     conditions=[pde.Data(u, {"x": _points[:, 0], "t": _points[:, 1]}, _values)],
+    time=t,
     name="burgers_inverse",
 )
 

@@ -110,7 +110,7 @@ class NetworkDerivatives:
     # --- engines ----------------------------------------------------------------------------------
     def _jet(self, X):
         if self.needs_input_grad and not X.requires_grad:
-            X = X.requires_grad_(True)
+            X = X.detach().requires_grad_(True)
         pa, pb = self._index(X.device)
         J = self.network.jet(X, self.first, pa, pb)
         n = X.shape[0]
@@ -140,7 +140,7 @@ class NetworkDerivatives:
 
     def _autograd(self, X):
         if not X.requires_grad:
-            X = X.requires_grad_(True)
+            X = X.detach().requires_grad_(True)
         Y = self.network(X)
         zero = (0,) * self.dim
         out = {(k, zero): Y[:, k] for k in {k for k, _ in self.request}}

@@ -33,7 +33,7 @@ class Result:
         self._hard_spec = hard_spec
         self.parameters = {p.name: float(p.value) for p in problem.parameters.values()}
         if loss_module is not None:
-            self.parameters.update({k: float(v) for k, v in loss_module.parameter_values().items()})
+            self.parameters.update({k: float(v.detach()) for k, v in loss_module.parameter_values().items()})
 
     @property
     def field_names(self):
@@ -165,7 +165,7 @@ class Result:
         if meta.get("hard") == "custom" and hard is None:
             raise ModelFileError(f"{path}: was trained with custom hard constraints; pass them again as hard=")
         try:
-            net = build_network(meta["network"])
+            net = build_network(meta["network"]).to(resolve_dtype(meta.get("dtype", "float64")))
             net.load_state_dict(state["network"])
         except (KeyError, RuntimeError, TypeError, InputError) as exc:
             raise ModelFileError(f"{path}: weights do not match the stored network ({exc})") from exc

@@ -144,6 +144,7 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
         for g_old, g_new in zip(loss_mod.groups, new):
             g_new.weights = g_old.weights
         loss_mod.set_groups(new)
+        state["best"], state["best_loss"] = None, np.inf  # losses on new points are not comparable
 
     bar = Progress(iterations + lbfgs, enabled=progress, desc="pinn")
     adam_done = 0
@@ -266,7 +267,7 @@ class _History:
         for k, v in terms.items():
             d["terms"].setdefault(k, []).append(float(v))
         for k, v in self.loss_mod.parameter_values().items():
-            d["parameters"].setdefault(k, []).append(float(v))
+            d["parameters"].setdefault(k, []).append(float(v.detach()))
 
     def finish(self):
         return self.data
