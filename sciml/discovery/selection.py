@@ -1,0 +1,143 @@
+"""Automatic choice of the sparsity threshold and of the library, per equation.
+
+Candidates: every distinct support met along a sweep of MSTLS thresholds
+``lam in 10^[-4, 0]`` (Messenger & Bortz 2021), in every candidate library.
+
+Scoring: each candidate support is refitted by least squares on all
+cross-validation blocks of time but one and tested on the one left out; its
+relative held-out error ``e`` enters an information criterion in the spirit
+of AIC (Akaike 1974; used for SINDy model selection by Mangan et al., Proc.
+R. Soc. A 2017),
+
+    score = log(e + floor) + penalty * k / n_eff,
+
+with ``k`` the number of terms and ``n_eff`` the number of effectively
+independent rows (for the weak form: how many non-overlapping test functions
+fit in the data). The lowest score wins: a term must lower the held-out error
+by a factor of about ``exp(penalty / n_eff)`` to earn its place, which is
+stricter for short or heavily smoothed data. ``floor`` stops the comparison of
+errors that are all at round-off level (clean data).
+
+Every candidate's numbers are kept, so the choice can be reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sciml.discovery.stlsq import SupportSolver
+from sciml.errors import InputError
+
+__all__ = ["Choice", "cross_validation_error", "select_terms", "DEFAULT_THRESHOLDS", "time_folds"]
+
+#: MSTLS thresholds swept when the threshold is automatic.
+DEFAULT_THRESHOLDS = 10.0 ** np.linspace(-4, 0, 81)
+
+
+@dataclass
+class Choice:
+    """What was chosen for one equation, and the alternatives it beat."""
+
+    library: str
+    threshold: float
+    coef: np.ndarray
+    cv_error: float
+    score: float
+    alternatives: list[dict] = field(default_factory=list)
+
+    @property
+    def n_terms(self) -> int:
+        return int(np.count_nonzero(self.coef))
+
+
+def time_folds(times: np.ndarray, n_folds: int = 5) -> np.ndarray:
+    """Contiguous cross-validation blocks: fold of each row from its (relative) time position."""
+    times = np.asarray(times, dtype=float)
+    order = np.unique(times)
+    rank = np.searchsorted(order, times)
+    return np.minimum(rank * n_folds // max(len(order), 1), n_folds - 1)
+
+
+def cross_validation_error(G: np.ndarray, b: np.ndarray, support: np.ndarray, folds: np.ndarray) -> float:
+    """Relative held-out error of least squares on ``support``, one fold at a time."""
+    b_norm = np.linalg.norm(b)
+    if b_norm == 0:
+        return 0.0
+    if not support.any():
+        return 1.0
+    A = G[:, support]
+    norms = np.linalg.norm(A, axis=0)
+    A = A / np.where(norms > 0, norms, 1.0)
+    err = 0.0
+    for f in np.unique(folds):
+        test = folds == f
+        w = np.linalg.lstsq(A[~test], b[~test], rcond=None)[0]
+        err += float(np.sum((b[test] - A[test] @ w) ** 2))
+    return float(np.sqrt(err) / b_norm)
+
+
+def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[int]], folds: np.ndarray,
+                 n_eff: float, threshold: float | str = "auto", penalty: float = 2.0, floor: float = 1e-4,
+                 fit_factory: Callable | None = None,
+                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> Choice:
+    """Choose a sparse model for one equation ``b ~ G w`` over several candidate libraries.
+
+    Parameters
+    ----------
+    G, b : arrays
+        The full (union) library matrix and the target.
+    libraries : mapping name -> column indices of ``G``
+        Candidate libraries, each a subset of the columns.
+    folds : int array
+        Cross-validation block of every row.
+    n_eff : float
+        Effective number of independent rows.
+    threshold : "auto" or float
+        "auto" sweeps MSTLS thresholds; a number is an absolute coefficient
+        threshold (plain STLSQ, as in PySINDy), used for every library.
+    penalty, floor : float
+        See the module docstring.
+    fit_factory : callable or None
+        ``fit_factory(G_sub, b) -> fit(threshold) -> coef`` to use another
+        optimizer (SR3) instead of (M)STLSQ.
+    """
+    if not libraries:
+        raise InputError("libraries", "at least one candidate library", "none")
+    if not n_eff > 0:
+        raise InputError("n_eff", "a positive number of independent rows", n_eff)
+    auto = isinstance(threshold, str)
+    if auto and threshold != "auto":
+        raise InputError("threshold", "'auto' or a non-negative number", repr(threshold))
+    sweep = thresholds if auto else [float(threshold)]
+    candidates: dict[bytes, dict] = {}
+    for name, cols in libraries.items():
+        cols = np.asarray(cols, dtype=int)
+        Gs = G[:, cols]
+        if fit_factory is not None:
+            fit = fit_factory(Gs, b)
+        else:
+            solver = SupportSolver(Gs, b)
+
+            def fit(lam, solver=solver):
+                return solver.threshold(lam, relative=auto)
+
+        for lam in sweep:
+            w = fit(lam)
+            coef = np.zeros(G.shape[1])
+            coef[cols] = w
+            key = np.packbits(coef != 0).tobytes()
+            if key in candidates:
+                continue
+            cv = cross_validation_error(G, b, coef != 0, folds)
+            k = int(np.count_nonzero(coef))
+            candidates[key] = {"library": name, "threshold": float(lam), "coef": coef, "cv_error": cv,
+                               "n_terms": k, "score": float(np.log(cv + floor) + penalty * k / n_eff)}
+    pool = list(candidates.values())
+    chosen = min(pool, key=lambda c: (c["score"], c["n_terms"]))
+    alternatives = sorted(({k: v for k, v in c.items() if k != "coef"} for c in pool),
+                          key=lambda c: c["score"])
+    return Choice(chosen["library"], chosen["threshold"], chosen["coef"], chosen["cv_error"], chosen["score"],
+                  alternatives)
