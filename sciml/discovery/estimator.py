@@ -192,7 +192,7 @@ class SINDy:
         choices, ensembles = [], []
         for i in range(n_eq):
             choice = select_terms(system.G, system.B[:, i], system.libraries, system.folds, system.n_eff,
-                                  threshold=self.threshold, penalty=float(self.penalty),
+                                  threshold=self.threshold, penalty=float(self.penalty), floor=system.floor,
                                   fit_factory=self._fit_factory())
             coef[:, i] = choice.coef
             choices.append(choice)

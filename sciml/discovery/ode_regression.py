@@ -18,6 +18,7 @@ import sympy as sp
 from sciml.discovery.library import evaluate_terms
 from sciml.discovery.regression import RegressionSystem
 from sciml.discovery.selection import time_folds
+from sciml.discovery.test_functions import data_radius
 from sciml.discovery.weak import WeakODE
 
 __all__ = ["ode_system"]
@@ -54,7 +55,9 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
             Gs.append(evaluate_terms(terms, variables, values))
             Bs.append(dy)
             folds.append(time_folds(t, n_folds) + k * n_folds)
-            n_eff += len(t) / (11.0 if derivative in ("savgol", "tv") else 1.0)
+            # as many independent samples as the weak form would have test functions: the data's bandwidth,
+            # not its sample count, limits what a term can be told apart from (derivative errors are smooth)
+            n_eff += len(t) / (2.0 * data_radius([y[:, i] for i in range(y.shape[1])], 0, 8))
     info = {"formulation": "weak" if weak else "strong"}
     if weak:
         info["test_function_radius"] = radii
@@ -62,4 +65,4 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
     else:
         info["derivative"] = derivative
     return RegressionSystem(np.vstack(Gs), np.vstack(Bs), list(terms), np.concatenate(folds), n_eff,
-                            dict(libraries), info)
+                            dict(libraries), info, floor=1e-4 if weak else 1e-3)

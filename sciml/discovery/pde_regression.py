@@ -19,6 +19,7 @@ from sciml.data.dataset import PDEDataset
 from sciml.discovery.pde_library import PDELibrary
 from sciml.discovery.regression import RegressionSystem
 from sciml.discovery.selection import time_folds
+from sciml.discovery.test_functions import data_radius
 from sciml.discovery.weak import WeakPDE
 from sciml.symbolic import compile_numpy, split_derivatives
 
@@ -77,7 +78,9 @@ def _strong(data, library, funcs, coords, values, derivative, max_rows, seed, n_
             if order:
                 a = differentiate(a, grids[axis], method=derivative, order=order, axis=axis)
         arrays[sym] = a
-    u_t = [differentiate(v, data.t, method=derivative, axis=0) for v in values]
+    # Fourier differentiation assumes periodicity, which time never has
+    time_method = "fd" if derivative == "spectral" else derivative
+    u_t = [differentiate(v, data.t, method=time_method, axis=0) for v in values]
     margin = 0 if derivative == "spectral" else max(library.order, 5)
     inner = tuple(slice(margin, n - margin) if n > 2 * margin + 2 else slice(None) for n in data.shape)
     idx = np.stack(np.meshgrid(*[np.arange(n)[s] for n, s in zip(data.shape, inner)], indexing="ij"), -1)
@@ -89,8 +92,9 @@ def _strong(data, library, funcs, coords, values, derivative, max_rows, seed, n_
     cols = compile_numpy(flat, args)(*(arrays[a][pick] for a in args))
     G = np.stack([np.broadcast_to(c, (len(idx),)) for c in cols], axis=1)
     B = np.stack([d[pick] for d in u_t], axis=1)
-    window = 1 if derivative in ("fd", "spectral") else 11
+    # independent samples: set by the data's bandwidth per axis, as for the weak form
+    n_eff = float(np.prod([n / (2.0 * data_radius(values, a, 8)) for a, n in enumerate(data.shape)]))
     info = {"formulation": "strong", "derivative": derivative, "rows": int(len(idx))}
     return RegressionSystem(G, B, list(terms), time_folds(idx[:, 0].astype(float), n_folds),
-                            len(idx) / window, {name: list(range(len(terms)))}, info)
+                            n_eff, {name: list(range(len(terms)))}, info, floor=1e-3)
 

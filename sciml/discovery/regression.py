@@ -23,6 +23,8 @@ class RegressionSystem:
     n_eff : float, the number of effectively independent rows
     libraries : dict name -> column indices, the candidate libraries (subsets of the columns)
     info : dict, how the system was built (test-function sizes, derivative method …)
+    floor : float, relative error below which the selection stops telling models apart (systematic
+        error of the formulation: quadrature for the weak form, differentiation for the strong form)
     """
 
     G: np.ndarray
@@ -32,6 +34,7 @@ class RegressionSystem:
     n_eff: float
     libraries: dict[str, list[int]]
     info: dict = field(default_factory=dict)
+    floor: float = 1e-4
 
 
 def r2_scores(G: np.ndarray, B: np.ndarray, coef: np.ndarray) -> list[float]:

@@ -130,12 +130,18 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
             coef[cols] = w
             key = np.packbits(coef != 0).tobytes()
             if key in candidates:
+                c = candidates[key]
+                c["threshold_range"] = (min(c["threshold_range"][0], float(lam)),
+                                        max(c["threshold_range"][1], float(lam)))
                 continue
             cv = cross_validation_error(G, b, coef != 0, folds)
             k = int(np.count_nonzero(coef))
-            candidates[key] = {"library": name, "threshold": float(lam), "coef": coef, "cv_error": cv,
+            candidates[key] = {"library": name, "threshold_range": (float(lam), float(lam)), "coef": coef,
+                               "cv_error": cv,
                                "n_terms": k, "score": float(np.log(cv + floor) + penalty * k / n_eff)}
     pool = list(candidates.values())
+    for c in pool:  # the middle (geometric) of the thresholds that gave this support
+        c["threshold"] = float(np.sqrt(c["threshold_range"][0] * c["threshold_range"][1]))
     chosen = min(pool, key=lambda c: (c["score"], c["n_terms"]))
     alternatives = sorted(({k: v for k, v in c.items() if k != "coef"} for c in pool),
                           key=lambda c: c["score"])

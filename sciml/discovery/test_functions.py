@@ -21,7 +21,7 @@ from numpy.polynomial import polynomial as P
 
 from sciml.errors import InputError
 
-__all__ = ["bump", "corner_wavenumber", "choose_radius", "test_function_matrix"]
+__all__ = ["bump", "corner_wavenumber", "choose_radius", "data_radius", "test_function_matrix"]
 
 
 def bump(radius: int, degree: int, spacing: float, order: int = 0) -> np.ndarray:
@@ -89,6 +89,17 @@ def choose_radius(n: int, k_star: int, degree: int, tau: float = 1.0, min_radius
     lo = max(min_radius if min_radius is not None else degree, 2)
     hi = max((n - 1) // 4, 2)
     return int(min(max(m, lo), hi))
+
+
+def data_radius(signals, axis: int, degree: int, tau: float = 1.0) -> int:
+    """The test-function radius along ``axis`` for the given signals: the widest-band signal decides.
+
+    ``n / (2 * radius)`` is also used as the number of effectively independent
+    samples along that axis, by both the weak and the strong form.
+    """
+    signals = list(signals)
+    k_star = max(corner_wavenumber(s, axis=axis) for s in signals)
+    return choose_radius(np.shape(signals[0])[axis], k_star, degree, tau)
 
 
 def test_function_matrix(n: int, spacing: float, radius: int, degree: int, order: int,

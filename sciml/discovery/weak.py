@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sciml.discovery.test_functions import choose_radius, corner_wavenumber, test_function_matrix
+from sciml.discovery.test_functions import data_radius, test_function_matrix
 from sciml.errors import InputError
 
 __all__ = ["WeakODE", "WeakPDE", "uniform_spacing"]
@@ -63,8 +63,7 @@ class WeakODE:
         self.spacing = uniform_spacing(t, "t")
         n = len(t)
         if radius is None:
-            k_star = max(corner_wavenumber(y[:, i]) for i in range(y.shape[1]))
-            radius = choose_radius(n, k_star, degree, tau)
+            radius = data_radius([y[:, i] for i in range(y.shape[1])], 0, degree, tau)
         radius = int(radius)
         if not 1 <= radius <= (n - 1) // 2:
             raise InputError("radius", f"an integer in [1, {(n - 1) // 2}]", radius)
@@ -124,10 +123,7 @@ class WeakPDE:
         self.degrees = [int(p_t)] + [int(p_x)] * len(coords)
         ndim = len(self.shape)
         if radii is None:
-            radii = []
-            for axis in range(ndim):
-                k_star = max(corner_wavenumber(f, axis=axis) for f in fields)
-                radii.append(choose_radius(self.shape[axis], k_star, self.degrees[axis], tau))
+            radii = [data_radius(fields, axis, self.degrees[axis], tau) for axis in range(ndim)]
         radii = [int(r) for r in radii]
         if len(radii) != ndim:
             raise InputError("radii", f"{ndim} radii (time first)", len(radii))
