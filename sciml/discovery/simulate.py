@@ -99,4 +99,11 @@ def simulate_ode(model, y0, t, u=None, method: str = "dopri5", rtol: float = 1e-
 
     sol = solve_ivp(rhs, (t_t[0], t_t[-1]), y0_t, t_eval=t_t, method=method, rtol=rtol, atol=atol,
                     max_steps=max_steps, on_failure=on_failure, batch=batch, **options)
-    return sol.ys if as_tensor else sol.ys.detach().cpu().numpy()
+    ys = sol.ys
+    if ys.shape[0] < len(t_t):  # a failed solve returned early: NaN where it never got
+        import warnings
+
+        warnings.warn(f"simulation stopped early: {sol.message or sol.status}", RuntimeWarning, stacklevel=3)
+        pad = torch.full((len(t_t) - ys.shape[0], *ys.shape[1:]), float("nan"), dtype=ys.dtype, device=ys.device)
+        ys = torch.cat([ys, pad])
+    return ys if as_tensor else ys.detach().cpu().numpy()

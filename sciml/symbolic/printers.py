@@ -107,6 +107,9 @@ def _latex_lhs(spec: ModelSpec, name: str) -> str:
 
 def to_latex(spec: ModelSpec, digits: int | None = 4) -> str:
     """An ``aligned`` LaTeX block; coefficients rounded to ``digits`` significant digits (None: all)."""
+    from sympy.printing.latex import LatexPrinter
+
+    printer = LatexPrinter() if digits else _exact(LatexPrinter)()
     flat = flatten(spec) if spec.kind == "pde" else None
     lines = []
     for i, name in enumerate(spec.states):
@@ -118,7 +121,7 @@ def to_latex(spec: ModelSpec, digits: int | None = 4) -> str:
             rhs = flat.exprs[i].xreplace(rename)
         else:
             rhs = spec.rhs[i]
-        lines.append(f"{_latex_lhs(spec, name)} &= {sp.latex(_round(rhs, digits))}")
+        lines.append(f"{_latex_lhs(spec, name)} &= {printer.doprint(_round(rhs, digits))}")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
