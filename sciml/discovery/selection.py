@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg.lapack import dposv
 
 from sciml.discovery.stlsq import SupportSolver
 from sciml.errors import InputError
@@ -61,22 +62,44 @@ def time_folds(times: np.ndarray, n_folds: int = 5) -> np.ndarray:
     return np.minimum(rank * n_folds // max(len(order), 1), n_folds - 1)
 
 
+class CrossValidator:
+    """Held-out error of least squares on column subsets, one contiguous block of time at a time.
+
+    The Gram matrix of the column-normalised library is computed once per fold,
+    so scoring a support costs a few small Cholesky solves.
+    """
+
+    def __init__(self, G: np.ndarray, b: np.ndarray, folds: np.ndarray):
+        norms = np.linalg.norm(G, axis=0)
+        Gn = G / np.where(norms > 0, norms, 1.0)
+        self.b_norm = float(np.linalg.norm(b))
+        total_A, total_c = Gn.T @ Gn, Gn.T @ b
+        self.folds = []
+        for f in np.unique(folds):
+            test = folds == f
+            Gt, bt = Gn[test], b[test]
+            A_t, c_t, bb_t = Gt.T @ Gt, Gt.T @ bt, float(bt @ bt)
+            self.folds.append((total_A - A_t, total_c - c_t, A_t, c_t, bb_t))
+
+    def error(self, support: np.ndarray) -> float:
+        """sqrt(sum over folds of the held-out squared residual) / |b|."""
+        if self.b_norm == 0:
+            return 0.0
+        if not support.any():
+            return 1.0
+        idx = np.ix_(support, support)
+        err = 0.0
+        for A_tr, c_tr, A_t, c_t, bb_t in self.folds:
+            _, w, info = dposv(A_tr[idx], c_tr[support])
+            if info != 0:
+                w = np.linalg.lstsq(A_tr[idx], c_tr[support], rcond=None)[0]
+            err += max(bb_t - 2 * w @ c_t[support] + w @ A_t[idx] @ w, 0.0)
+        return float(np.sqrt(err) / self.b_norm)
+
+
 def cross_validation_error(G: np.ndarray, b: np.ndarray, support: np.ndarray, folds: np.ndarray) -> float:
     """Relative held-out error of least squares on ``support``, one fold at a time."""
-    b_norm = np.linalg.norm(b)
-    if b_norm == 0:
-        return 0.0
-    if not support.any():
-        return 1.0
-    A = G[:, support]
-    norms = np.linalg.norm(A, axis=0)
-    A = A / np.where(norms > 0, norms, 1.0)
-    err = 0.0
-    for f in np.unique(folds):
-        test = folds == f
-        w = np.linalg.lstsq(A[~test], b[~test], rcond=None)[0]
-        err += float(np.sum((b[test] - A[test] @ w) ** 2))
-    return float(np.sqrt(err) / b_norm)
+    return CrossValidator(G, b, folds).error(np.asarray(support, dtype=bool))
 
 
 def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[int]], folds: np.ndarray,
@@ -112,6 +135,8 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
     if auto and threshold != "auto":
         raise InputError("threshold", "'auto' or a non-negative number", repr(threshold))
     sweep = thresholds if auto else [float(threshold)]
+    validator = CrossValidator(G, b, folds)
+    full = SupportSolver(G, b)
     candidates: dict[bytes, dict] = {}
     for name, cols in libraries.items():
         cols = np.asarray(cols, dtype=int)
@@ -119,10 +144,13 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
         if fit_factory is not None:
             fit = fit_factory(Gs, b)
         else:
-            solver = SupportSolver(Gs, b)
+            solver = SupportSolver(Gs, b, gram=full._gram[np.ix_(cols, cols)])
 
             def fit(lam, solver=solver):
-                return solver.threshold(lam, relative=auto)
+                w = solver.threshold(lam, relative=auto)
+                if not auto:  # an absolute threshold must hold for the refitted coefficients
+                    w = solver.refit(w != 0)
+                return w
 
         for lam in sweep:
             w = fit(lam)
@@ -134,7 +162,7 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
                 c["threshold_range"] = (min(c["threshold_range"][0], float(lam)),
                                         max(c["threshold_range"][1], float(lam)))
                 continue
-            cv = cross_validation_error(G, b, coef != 0, folds)
+            cv = validator.error(coef != 0)
             k = int(np.count_nonzero(coef))
             candidates[key] = {"library": name, "threshold_range": (float(lam), float(lam)), "coef": coef,
                                "cv_error": cv,
@@ -145,5 +173,5 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
     chosen = min(pool, key=lambda c: (c["score"], c["n_terms"]))
     alternatives = sorted(({k: v for k, v in c.items() if k != "coef"} for c in pool),
                           key=lambda c: c["score"])
-    return Choice(chosen["library"], chosen["threshold"], chosen["coef"], chosen["cv_error"], chosen["score"],
-                  alternatives)
+    coef = full.refit(chosen["coef"] != 0)  # final coefficients by QR, not the normal equations
+    return Choice(chosen["library"], chosen["threshold"], coef, chosen["cv_error"], chosen["score"], alternatives)

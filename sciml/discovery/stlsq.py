@@ -15,6 +15,7 @@ costs little more than the distinct supports it visits.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.lapack import dposv
 
 from sciml.errors import InputError
 
@@ -22,12 +23,22 @@ __all__ = ["STLSQ", "SupportSolver"]
 
 
 class SupportSolver:
-    """Least squares of ``b`` on column subsets of ``G``, cached by subset."""
+    """Least squares of ``b`` on column subsets of ``G``, cached by subset.
 
-    def __init__(self, G: np.ndarray, b: np.ndarray, alpha: float = 0.0):
+    The sweep solves the normal equations of the column-normalised matrix
+    (a Cholesky solve of a k x k block of the precomputed Gram matrix instead of
+    a QR of the n x k submatrix); :meth:`refit` gives the QR solution for the
+    final coefficients.
+    """
+
+    def __init__(self, G: np.ndarray, b: np.ndarray, alpha: float = 0.0, gram: np.ndarray | None = None):
         self.G, self.b, self.alpha = G, b, float(alpha)
         self.norms = np.linalg.norm(G, axis=0)
         self.b_norm = float(np.linalg.norm(b))
+        self._scale = np.where(self.norms > 0, self.norms, 1.0)
+        Gn = G / self._scale
+        self._gram = Gn.T @ Gn if gram is None else gram
+        self._rhs = Gn.T @ b
         self._cache: dict[bytes, np.ndarray] = {}
 
     def solve(self, support: np.ndarray) -> np.ndarray:
@@ -36,17 +47,27 @@ class SupportSolver:
         if w is None:
             w = np.zeros(self.G.shape[1])
             if support.any():
-                A = self.G[:, support]
-                scale = np.where(self.norms[support] > 0, self.norms[support], 1.0)
-                A = A / scale
+                A = self._gram[np.ix_(support, support)]
                 if self.alpha > 0:
-                    k = A.shape[1]
-                    A = np.vstack([A, np.sqrt(self.alpha) * np.eye(k)])
-                    rhs = np.concatenate([self.b, np.zeros(k)])
-                else:
-                    rhs = self.b
-                w[support] = np.linalg.lstsq(A, rhs, rcond=None)[0] / scale
+                    A = A + self.alpha * np.eye(len(A))
+                _, sol, info = dposv(A, self._rhs[support])  # Cholesky solve, no Python-level checks
+                if info != 0 or not np.isfinite(sol).all():
+                    return self.refit(support)
+                w[support] = sol / self._scale[support]
             self._cache[key] = w
+        return w
+
+    def refit(self, support: np.ndarray) -> np.ndarray:
+        """Least squares on ``support`` by QR of the column-normalised submatrix (accurate)."""
+        w = np.zeros(self.G.shape[1])
+        if support.any():
+            A = self.G[:, support] / self._scale[support]
+            rhs = self.b
+            if self.alpha > 0:
+                k = A.shape[1]
+                A = np.vstack([A, np.sqrt(self.alpha) * np.eye(k)])
+                rhs = np.concatenate([self.b, np.zeros(k)])
+            w[support] = np.linalg.lstsq(A, rhs, rcond=None)[0] / self._scale[support]
         return w
 
     def threshold(self, threshold: float, relative: bool, max_iter: int = 25,
@@ -70,6 +91,10 @@ class SupportSolver:
             support = new
             w = self.solve(support)
         return w
+
+    def support(self, threshold: float, relative: bool, max_iter: int = 25) -> np.ndarray:
+        """The support (M)STLSQ ends on."""
+        return self.threshold(threshold, relative, max_iter) != 0
 
 
 class STLSQ:
@@ -113,7 +138,7 @@ class STLSQ:
         coef = np.zeros((G.shape[1], B.shape[1]))
         for i in range(B.shape[1]):
             solver = SupportSolver(G, B[:, i], self.alpha)
-            coef[:, i] = solver.threshold(self.threshold, self.relative, int(self.max_iter))
+            coef[:, i] = solver.refit(solver.support(self.threshold, self.relative, int(self.max_iter)))
         self.coef_ = coef
         return self
 

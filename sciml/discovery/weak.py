@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sciml.discovery.test_functions import data_radius, test_function_matrix
+from sciml.discovery.test_functions import bump, data_radius, test_function_matrix
 from sciml.errors import InputError
 
 __all__ = ["WeakODE", "WeakPDE", "uniform_spacing"]
@@ -69,21 +69,28 @@ class WeakODE:
             raise InputError("radius", f"an integer in [1, {(n - 1) // 2}]", radius)
         self.radius, self.degree = radius, int(degree)
         self.stride = int(stride) if stride else max(1, radius // 4)
-        self.centres, self._v0 = test_function_matrix(n, self.spacing, radius, degree, 0, self.stride)
-        _, self._v1 = test_function_matrix(n, self.spacing, radius, degree, 1, self.stride)
+        self.centres = np.arange(radius, n - radius, self.stride)
+        # quadrature weights of phi and phi' on the 2 radius + 1 points of a support (uniform grid)
+        self._w0 = bump(radius, self.degree, self.spacing, 0) * self.spacing
+        self._w1 = bump(radius, self.degree, self.spacing, 1) * self.spacing
         self.times = t[self.centres]
 
     @property
     def n_rows(self) -> int:
         return len(self.centres)
 
+    def _windows(self, values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        windows = np.lib.stride_tricks.sliding_window_view(values, 2 * self.radius + 1, axis=0)
+        return windows[self.centres - self.radius]  # (K, J, 2 radius + 1)
+
     def project(self, values: np.ndarray) -> np.ndarray:
         """``int phi_k f dt`` for each test function k and each column of ``values`` (n, J)."""
-        return self._v0 @ values
+        return self._windows(values) @ self._w0
 
     def target(self, y: np.ndarray) -> np.ndarray:
         """``int phi_k y' dt = -int phi_k' y dt`` for each test function and state."""
-        return -(self._v1 @ y)
+        return -(self._windows(y) @ self._w1)
 
 
 class WeakPDE:
