@@ -145,9 +145,11 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
             fit = fit_factory(Gs, b)
         else:
             solver = SupportSolver(Gs, b, gram=full._gram[np.ix_(cols, cols)])
+            path = {"support": None}  # warm start: each threshold starts from the last support
 
-            def fit(lam, solver=solver):
-                w = solver.threshold(lam, relative=auto)
+            def fit(lam, solver=solver, path=path):
+                w = solver.threshold(lam, relative=auto, start=path["support"])
+                path["support"] = w != 0
                 if not auto:  # an absolute threshold must hold for the refitted coefficients
                     w = solver.refit(w != 0)
                 return w
@@ -161,12 +163,14 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
                 c = candidates[key]
                 c["threshold_range"] = (min(c["threshold_range"][0], float(lam)),
                                         max(c["threshold_range"][1], float(lam)))
-                continue
-            cv = validator.error(coef != 0)
-            k = int(np.count_nonzero(coef))
-            candidates[key] = {"library": name, "threshold_range": (float(lam), float(lam)), "coef": coef,
-                               "cv_error": cv,
-                               "n_terms": k, "score": float(np.log(cv + floor) + penalty * k / n_eff)}
+            else:
+                cv = validator.error(coef != 0)
+                k = int(np.count_nonzero(coef))
+                candidates[key] = {"library": name, "threshold_range": (float(lam), float(lam)), "coef": coef,
+                                   "cv_error": cv, "n_terms": k,
+                                   "score": float(np.log(cv + floor) + penalty * k / n_eff)}
+            if not w.any():  # every larger threshold drops everything too
+                break
     pool = list(candidates.values())
     for c in pool:  # the middle (geometric) of the thresholds that gave this support
         c["threshold"] = float(np.sqrt(c["threshold_range"][0] * c["threshold_range"][1]))

@@ -36,6 +36,8 @@ class SupportSolver:
         self.norms = np.linalg.norm(G, axis=0)
         self.b_norm = float(np.linalg.norm(b))
         self._scale = np.where(self.norms > 0, self.norms, 1.0)
+        self._ratio = self.b_norm / np.where(self.norms > 0, self.norms, np.inf)  # MSTLS bound scale
+        self._usable = self.norms > 0
         Gn = G / self._scale
         self._gram = Gn.T @ Gn if gram is None else gram
         self._rhs = Gn.T @ b
@@ -72,21 +74,23 @@ class SupportSolver:
 
     def threshold(self, threshold: float, relative: bool, max_iter: int = 25,
                   start: np.ndarray | None = None) -> np.ndarray:
-        """Run (M)STLSQ from ``start`` (default: all columns) and return the coefficients."""
+        """Run (M)STLSQ from ``start`` (default: all columns) and return the coefficients.
+
+        Starting from the support found at a smaller threshold (a warm start along
+        the sweep) skips the first rounds, which would drop the same terms again.
+        """
         J = self.G.shape[1]
-        support = np.ones(J, dtype=bool) if start is None else start.copy()
-        support &= self.norms > 0
+        support = self._usable.copy() if start is None else start & self._usable
         if relative:
-            ratio = self.b_norm / np.where(self.norms > 0, self.norms, np.inf)
-            lower = threshold * np.maximum(1.0, ratio)
-            upper = np.minimum(1.0, ratio) / threshold if threshold > 0 else np.full(J, np.inf)
+            lower = threshold * np.maximum(1.0, self._ratio)
+            upper = np.minimum(1.0, self._ratio) / threshold if threshold > 0 else np.full(J, np.inf)
         else:
             lower, upper = np.full(J, float(threshold)), np.full(J, np.inf)
         w = self.solve(support)
         for _ in range(max_iter):
             a = np.abs(w)
             new = support & (a >= lower) & (a <= upper)
-            if np.array_equal(new, support):
+            if not (new ^ support).any():
                 break
             support = new
             w = self.solve(support)
