@@ -217,6 +217,7 @@ class SINDy:
 
     def _model(self, system, coef, choices, ensembles, spec_args, data) -> DiscoveredModel:
         from sciml.discovery.pde_library import expand_term
+        from sciml.discovery.report import term_label
 
         kind = spec_args["kind"]
         rhs, terms_info = [], []
@@ -227,7 +228,7 @@ class SINDy:
                 c = float(coef[j, i])
                 term = system.terms[j]
                 parts.append(sp.Float(c) * (expand_term(term) if kind == "pde" else term))
-                entry = {"term": sp.sstr(term), "coefficient": c}
+                entry = {"term": sp.sstr(term), "label": term_label(term), "coefficient": c}
                 if ensembles[i] is not None:
                     entry["std"] = float(ensembles[i].std[j])
                     entry["inclusion"] = float(ensembles[i].inclusion[j])

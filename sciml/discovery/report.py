@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["split_terms", "format_equations", "format_report", "format_number"]
+__all__ = ["split_terms", "format_equations", "format_report", "format_number", "term_label"]
 
 
 def format_number(value: float, digits: int = 4) -> str:
@@ -21,6 +21,26 @@ def split_terms(expr: sp.Expr) -> list[tuple[float, sp.Expr]]:
         if c != 0:
             out.append((float(c), rest))
     return out
+
+
+def term_label(term: sp.Expr) -> str:
+    """Short text of a library term: ``u``, ``u_xx``, ``(u^2)_x``, ``x^2 y``, ``sin(theta)``."""
+    if isinstance(term, sp.Derivative):
+        inner = term_label(term.expr)
+        if not isinstance(term.expr, (sp.Function, sp.Symbol)):
+            inner = f"({inner})"
+        return inner + "_" + "".join(str(v) * int(n) for v, n in term.variable_count)
+    if isinstance(term, sp.Function) and all(isinstance(a, sp.Symbol) for a in term.args) \
+            and type(term).__name__ not in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "Abs"):
+        return str(term.func)
+    if term.args and not isinstance(term, sp.Function):
+        replaced = term.xreplace({a: sp.Symbol(term_label(a)) for a in term.atoms(sp.Derivative)})
+        replaced = replaced.xreplace({f: sp.Symbol(str(f.func)) for f in replaced.atoms(sp.Function)
+                                      if all(isinstance(a, sp.Symbol) for a in f.args)
+                                      and type(f).__name__ not in ("sin", "cos", "tan", "exp", "log", "sqrt",
+                                                                   "tanh", "Abs")})
+        return _term_text(replaced) or "1"
+    return _term_text(term) or "1"
 
 
 def _term_text(term: sp.Expr) -> str:
@@ -74,7 +94,7 @@ def format_report(model, digits: int = 4) -> str:
         out.append("Ensemble (coefficient +- std, inclusion probability):")
         for s, eq in zip(model.states, model.terms):
             for t in eq:
-                out.append(f"  {s}: {t['term']:<16} {format_number(t['coefficient'], digits):>10} "
+                out.append(f"  {s}: {t.get('label', t['term']):<12} {format_number(t['coefficient'], digits):>10} "
                            f"+- {format_number(t.get('std', 0.0), 2):<8} p={t.get('inclusion', 1.0):.2f}")
     if choices:
         out.append("Chosen automatically:" if choices.get("automatic") else "Settings:")

@@ -97,3 +97,13 @@ def test_stlsq_matches_pysindy_and_sr3_recovers_support():
         STLSQ(threshold=-1).fit(G, b)
     with pytest.raises(InputError, match="B"):
         STLSQ().fit(G, b[:10])
+
+
+def test_term_labels_are_short():
+    from sciml.discovery.report import format_number, term_label
+
+    X, T = sp.symbols("x t")
+    u = sp.Function("u")(X, T)
+    assert [term_label(e) for e in (u.diff(X, 2), sp.Derivative(u**2, X), x**2 * y, sp.sin(x), sp.Integer(1))] == \
+        ["u_xx", "(u^2)_x", "x^2 y", "sin(x)", "1"]
+    assert [format_number(v) for v in (10.0, 2.6666, 0.1, -0.99991)] == ["10.00", "2.667", "0.1000", "-0.9999"]
