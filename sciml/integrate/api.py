@@ -12,10 +12,13 @@ import torch
 
 from sciml.errors import InputError, SolverError
 from sciml.integrate import checks
+from sciml.integrate.events import EventTracker, as_events, attach_event_gradient
 from sciml.integrate.gradients.backsolve import AdjointOptions, solve_backsolve
 from sciml.integrate.gradients.checkpoint import solve_checkpoint
 from sciml.integrate.gradients.time import attach_time_gradients, shift_initial_state
+from sciml.integrate.implicit import ImplicitOptions
 from sciml.integrate.loop import LoopOptions
+from sciml.integrate.methods import AUTO
 from sciml.integrate.norms import mixed_rms_norm, rms_norm
 from sciml.integrate.runner import Runner
 from sciml.integrate.solution import DenseIndependent, DenseJoint, Solution, Status
@@ -34,6 +37,8 @@ _HINTS = {
                            "loosen rtol/atol",
     Status.NON_FINITE: "func returned NaN/Inf even for tiny steps; check it for overflow, division by zero "
                        "or a domain error (log/sqrt of a negative number) near this time",
+    Status.NEWTON_FAILURE: "the Newton iterations of the implicit stages kept diverging; check jac (if given), "
+                           "try method='rodas5p' (no Newton iteration), or loosen newton_tol",
 }
 
 
@@ -43,7 +48,8 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
               max_step: float | None = None, norm=None, safety: float = 0.9, ifactor: float = 10.0,
               dfactor: float = 0.2, beta: float = 0.0, shrink_after_accept: bool = False, adjoint_rtol=None,
               adjoint_atol=None, adjoint_method: str | None = None, adjoint_params=None,
-              adjoint_seminorm: bool = False, progress: bool = False) -> Solution:
+              adjoint_seminorm: bool = False, progress: bool = False, events=None, jac=None,
+              newton_tol: float | None = None, max_newton_iter: int = 7) -> Solution:
     """Solve ``dy/dt = func(t, y)`` on ``t_span`` from ``y0``, differentiably.
 
     Parameters
@@ -63,7 +69,10 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     method : str
         ``euler``, ``midpoint``, ``heun``, ``heun3``, ``rk4``, ``rk38`` (fixed step: give
         ``step_size`` or step from output time to output time), ``adaptive_heun``,
-        ``fehlberg2``, ``bosh3``, ``dopri5``, ``tsit5``, ``dopri8`` (adaptive).
+        ``fehlberg2``, ``bosh3``, ``dopri5``, ``tsit5``, ``dopri8`` (adaptive, explicit);
+        ``kvaerno3``, ``kvaerno5`` (ESDIRK, Newton), ``rodas5``, ``rodas5p`` (Rosenbrock) for
+        stiff problems (adaptive, L-stable); ``auto`` (joint mode): tsit5, switching to rodas5p
+        while the problem is stiff (switches in ``stats["switches"]``).
     rtol, atol : float or tensor
         Relative and absolute tolerances, scalars or one per state component; the error of a
         step is the RMS of ``err / (atol + rtol·max(|y0|, |y1|))`` (Hairer's norm).
@@ -97,6 +106,16 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         ``func.parameters()``).
     progress : bool
         Show a progress bar.
+    events : callable, :class:`~sciml.integrate.events.Event`, or a list of them
+        Event functions ``g(t, y) -> scalar`` (joint mode); crossings are located on the dense
+        output and returned in ``sol.t_events`` / ``sol.y_events``. A function may carry
+        ``terminal`` (stop at the first crossing) and ``direction`` attributes, as in scipy.
+    jac : callable ``jac(t, y)``, optional
+        The Jacobian ``∂f/∂y`` of the flattened state for the implicit methods: ``(N, N)``, or
+        ``(B, N, N)`` with ``batch="independent"``. Default: automatic differentiation.
+    newton_tol, max_newton_iter :
+        Convergence tolerance of the ESDIRK stage Newton iterations in the scaled error norm
+        (default Hairer's ``max(10 ε/rtol, min(0.03, √rtol))``) and their iteration limit.
 
     Returns
     -------
@@ -112,7 +131,27 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     checks.check_choice(batch, "batch", BATCH_MODES)
     checks.check_choice(on_failure, "on_failure", ("raise", "return"))
     checks.check_positive_int(max_steps, "max_steps")
+    checks.check_positive_int(max_newton_iter, "max_newton_iter")
+    if jac is not None and not callable(jac):
+        raise InputError("jac", "a callable jac(t, y) returning d f / d y", type(jac).__name__)
+    if newton_tol is not None and not (isinstance(newton_tol, Real) and newton_tol > 0):
+        raise InputError("newton_tol", "a positive number", repr(newton_tol))
+    event_list = as_events(events)
     independent = batch == "independent"
+    if tableau.implicit and gradient == "backsolve":
+        raise InputError("gradient", f"'direct' or 'checkpoint' with the implicit method {tableau.name!r}",
+                         "'backsolve'", "the exact gradient of an implicit solve comes from gradient="
+                                        "'checkpoint' (memory for one state per step) or 'direct'")
+    if event_list and gradient == "backsolve":
+        raise InputError("gradient", "'direct' or 'checkpoint' with events", "'backsolve'",
+                         "use gradient='checkpoint' for memory-lean exact gradients through events")
+    if independent and tableau is AUTO:
+        raise InputError("method", "an explicit or implicit method by name with batch='independent'", "'auto'",
+                         "every system of an independent batch runs the same method; pick 'rodas5p' for "
+                         "stiff batches or 'tsit5' for non-stiff ones")
+    if independent and event_list:
+        raise InputError("events", "None with batch='independent'", f"{len(event_list)} event(s)",
+                         "solve the systems with batch='joint' (one at a time or as one system) to use events")
     if independent:
         _check_batch_state(tensors)
         if gradient == "backsolve":
@@ -143,7 +182,8 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
                        first_step=first_step, step_size=step_size, safety=safety, ifactor=ifactor,
                        dfactor=dfactor, beta=float(beta), shrink_after_accept=bool(shrink_after_accept),
                        max_step=math.inf if max_step is None else float(max_step),
-                       progress=progress)
+                       progress=progress,
+                       implicit=ImplicitOptions(jac=jac, newton_tol=newton_tol, max_newton_iter=max_newton_iter))
 
     params = _gradient_params(func, adjoint_params, gradient)
     term = ODETerm(func, packer, times.dtype, device)
@@ -154,6 +194,9 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         f0 = func(term.time(times.t0) if not independent else times.t0, y0)
         term.nfe += 1
     checks.check_output(f0, y0, packer.user_shape)
+    # implicit steps attach their implicit-function-theorem gradient paths only when someone will use them
+    opts.differentiable = gradient == "direct" and torch.is_grad_enabled() and (
+        f0.requires_grad if isinstance(f0, torch.Tensor) else any(x.requires_grad for x in f0))
     k1 = packer.pack(f0)
     if needs_t0_grad:
         y0_flat = shift_initial_state(y0_flat, times.t0_tensor, k1)
@@ -163,7 +206,14 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     if dense:
         dense_rec = DenseIndependent(tableau.tensors(dtype, device), packer, times.direction) if independent \
             else DenseJoint(tableau.tensors(dtype, device), packer, times.dtype, times.direction)
-    runner = Runner(term, opts, independent, times.t0, times.t1, times.t_out, dense=dense_rec)
+    tracker = None
+    if event_list:
+        _check_events(event_list, term, times.t0, y0_flat.detach())
+
+        def tracker(y_start):
+            return EventTracker(event_list, term, times.t0, y_start)
+
+    runner = Runner(term, opts, independent, times.t0, times.t1, times.t_out, dense=dense_rec, events=tracker)
     stats = {"n_f_evals": 0, "n_steps": 0, "n_rejected": 0}
     runner.stats = stats
     if gradient == "direct":
@@ -183,14 +233,59 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
 
     res = runner.result
     stats.update(n_f_evals=term.nfe, n_steps=res.n_steps, n_rejected=res.n_rejected)
+    stats.update(res.stepper.stats())
     if independent:
         return _finish_independent(runner, res, ys, times, packer, stats, on_failure, dense_rec, term)
-    return _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau)
+    return _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau, event_list)
 
 
-def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau):
+def _check_events(event_list, term, t0, y0_flat) -> None:
+    """Each event function must return one finite number at the initial point."""
+    with torch.no_grad():
+        for i, ev in enumerate(event_list):
+            g = ev(term.time(t0), term.packer.unpack(y0_flat))
+            if isinstance(g, torch.Tensor) and g.numel() != 1:
+                raise InputError(f"events[{i}](t0, y0)", "a scalar (one number per event)",
+                                 f"a tensor of shape {tuple(g.shape)}",
+                                 "return one value per event function; use several events for several conditions")
+            try:
+                value = float(g)
+            except (TypeError, ValueError):
+                raise InputError(f"events[{i}](t0, y0)", "a number or a one-element tensor", type(g).__name__) \
+                    from None
+            if not math.isfinite(value):
+                raise InputError(f"events[{i}](t0, y0)", "a finite value at the initial point", value)
+
+
+def _event_results(event_list, tracker, ev_rows, term, times, packer):
+    """``t_events``/``y_events`` per event function, with differentiable times."""
+    t_events = [[] for _ in event_list]
+    y_events = [[] for _ in event_list]
+    for (i, _theta, t_hit), y_hit in zip(tracker.hits, ev_rows):
+        t_e, y_e = attach_event_gradient(event_list[i], term, t_hit, y_hit, times.dtype)
+        t_events[i].append(t_e)
+        y_events[i].append(y_e)
+    device = term.device
+    t_out = [torch.stack(ts) if ts else torch.zeros(0, dtype=times.dtype, device=device) for ts in t_events]
+    y_out = []
+    for ys_i in y_events:
+        flat = torch.stack(ys_i) if ys_i else torch.zeros((0, packer.size), dtype=ev_rows.dtype,
+                                                           device=ev_rows.device)
+        y_out.append(packer.unpack_series(flat))
+    return t_out, y_out
+
+
+def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau, event_list=()):
     status = res.status
-    if status != Status.SUCCESS:
+    n_out = len(res.ys)
+    ev_rows = ys[n_out:]
+    ys = ys[:n_out]
+    if status == Status.EVENT:
+        reached = sum(1 for v in res.ys if v is not None)
+        ys = ys[:reached]
+        if dense_rec is not None:
+            dense_rec.t_end = res.t
+    elif status != Status.SUCCESS:
         if on_failure == "raise":
             raise SolverError(f"{tableau.name} stopped before t1={times.t1:.10g}: {status.describe()}",
                               t=res.t, step_size=res.h, status=status, hint=_HINTS.get(status))
@@ -199,9 +294,11 @@ def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, 
     ts_list = res.ts[: ys.shape[0]]
     if times.t_out_tensor is not None and len(ts_list) == len(times.t_out_tensor):
         ts = times.t_out_tensor
+    elif times.t_out_tensor is not None:
+        ts = times.t_out_tensor[: len(ts_list)]
     else:
         ts = torch.tensor(ts_list, dtype=times.dtype, device=ys.device)
-    if ts.requires_grad and status == Status.SUCCESS:
+    if ts.requires_grad and status in (Status.SUCCESS, Status.EVENT):
         with torch.no_grad():
             fs = torch.stack([term(float(t), y) for t, y in zip(ts_list, ys)])
         ys = attach_time_gradients(ys, ts, fs)
@@ -212,8 +309,11 @@ def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, 
         last = ys[-1] + (times.t1_tensor - times.t1_tensor.detach()).to(ys.dtype) * f1
         ys = torch.cat([ys[:-1], last[None]])
     message = status.describe()
+    t_events = y_events = None
+    if event_list:
+        t_events, y_events = _event_results(event_list, runner.tracker, ev_rows, term, times, packer)
     return Solution(ts=ts, ys=packer.unpack_series(ys), stats=stats, status=status, t_reached=res.t,
-                    message=message, dense_output=dense_rec)
+                    message=message, dense_output=dense_rec, t_events=t_events, y_events=y_events)
 
 
 def _finish_independent(runner, res, ys, times, packer, stats, on_failure, dense_rec, term):
@@ -368,8 +468,11 @@ def _check_batch_state(tensors) -> None:
 def _resolve_method(method, name: str = "method"):
     if method is None:
         method = "dopri5"
+    if method == "auto" and name == "method":
+        return AUTO
     if not isinstance(method, str) or method not in METHODS:
-        raise InputError(name, f"one of {', '.join(METHODS)}", repr(method))
+        choices = ", ".join(METHODS) + (", auto" if name == "method" else "")
+        raise InputError(name, f"one of {choices}", repr(method))
     return METHODS[method]
 
 

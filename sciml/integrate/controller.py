@@ -34,6 +34,10 @@ class PIController:
         self.accept_floor = 0.0 if shrink_after_accept else 1.0
         self.prev = 1e-4
 
+    def set_order(self, order: int) -> None:
+        """A new method (``method="auto"`` switched): the exponent follows its order."""
+        self.alpha = 1.0 / order - 0.75 * self.beta
+
     def propose(self, h: float, ratio: float, accepted: bool) -> float:
         if ratio != ratio or ratio == math.inf:  # NaN/Inf: shrink hard and try again
             factor = self.dfactor

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import torch
 
 from sciml.integrate.controller import BatchPIController, PIController, initial_step, initial_step_batch
+from sciml.integrate.implicit import ImplicitOptions
+from sciml.integrate.methods import make_stepper
 from sciml.integrate.progress import SolveProgress
 from sciml.integrate.solution import Status
-from sciml.integrate.stepper import combine, dense_combine, dense_weights, extend_stages, rk_step
-from sciml.integrate.tableaus.base import ButcherTableau
+from sciml.integrate.stepper import combine, dense_combine, dense_weights, extend_stages
 
 __all__ = ["LoopOptions", "JointResult", "StepRecord", "integrate_joint", "integrate_independent",
            "IndependentResult", "BatchRecord"]
@@ -31,7 +32,7 @@ _FIXED_CHECK_EVERY = 16  # fixed-step solves look for NaN/Inf every so many step
 class LoopOptions:
     """Everything the loop needs besides the problem itself."""
 
-    tableau: ButcherTableau
+    tableau: object
     rtol: float | torch.Tensor
     atol: float | torch.Tensor
     norm: object
@@ -45,16 +46,25 @@ class LoopOptions:
     shrink_after_accept: bool = False
     max_step: float = math.inf
     progress: bool = False
+    implicit: ImplicitOptions | None = None
+    differentiable: bool = False  # implicit steps attach their gradient paths (direct mode with grads)
 
 
 @dataclass
 class StepRecord:
-    """One accepted step (joint mode), enough to recompute it: outputs as (index, θ or None=end)."""
+    """One accepted step (joint mode), enough to recompute it.
+
+    ``outputs``: (index, θ or None = the step's end); ``events``: (event row, θ);
+    ``stepper``: the stepper that took it; ``extra``: what it needs to replay (stage values).
+    """
 
     t: float
     h: float
     y: torch.Tensor
     outputs: list
+    stepper: object = None
+    extra: object = None
+    events: list = field(default_factory=list)
 
 
 @dataclass
@@ -67,26 +77,33 @@ class JointResult:
     n_rejected: int = 0
     records: list = field(default_factory=list)
     ts: list = field(default_factory=list)
+    event_ys: list = field(default_factory=list)
+    stepper: object = None
 
 
-def _outputs_in_step(t_out, i_out, direction, t, t_new, h):
+def _outputs_in_step(t_out, i_out, direction, t, t_new, h, end_is_y1=True):
     """Indices and θ of the output times in (t, t_new]; θ None marks the step's end itself."""
     found = []
     n = len(t_out)
     while i_out < n and direction * (t_out[i_out] - t_new) <= 0:
         tq = t_out[i_out]
-        found.append((i_out, None if tq == t_new else (tq - t) / h))
+        found.append((i_out, None if tq == t_new and end_is_y1 else (tq - t) / h))
         i_out += 1
     return found, i_out
+
+
+def _dense_values(term, tab, t, y, h, ks, thetas):
+    """The continuous extension at the θ of one step, ``(len(thetas), N)``."""
+    extend_stages(term, tab, t, y, h, h, ks)
+    theta = torch.tensor(thetas, dtype=y.dtype, device=y.device)
+    return dense_combine(y, ks, dense_weights(tab, theta), h)
 
 
 def _emit(term, tab, t, y, y1, h, ks, outputs, ys):
     """Write the states at the outputs of one step into ``ys``."""
     thetas = [th for _, th in outputs if th is not None]
     if thetas:
-        extend_stages(term, tab, t, y, h, h, ks)
-        theta = torch.tensor(thetas, dtype=y.dtype, device=y.device)
-        values = dense_combine(y, ks, dense_weights(tab, theta), h)
+        values = _dense_values(term, tab, t, y, h, ks, thetas)
     j = 0
     for index, th in outputs:
         if th is None:
@@ -97,17 +114,19 @@ def _emit(term, tab, t, y, y1, h, ks, outputs, ys):
 
 
 def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[float], opts: LoopOptions,
-                    *, k1: torch.Tensor | None = None, record: bool = False, dense=None) -> JointResult:
+                    *, k1: torch.Tensor | None = None, record: bool = False, dense=None,
+                    events=None) -> JointResult:
     """Integrate one flat state ``y0`` from ``t0`` to ``t1``, saving at ``t_out`` (sorted, within).
 
     ``t_out=None`` saves the start and every accepted step; the times are then in ``result.ts``.
+    ``events``: an :class:`~sciml.integrate.events.EventTracker`; the states at its crossings
+    go to ``result.event_ys``. ``t1`` may be infinite when a terminal event ends the solve.
     """
     save_all = t_out is None
     t_out = [t0] if save_all else t_out
-    method = opts.tableau
-    tab = method.tensors(y0.dtype, y0.device)
-    fsal, adaptive = method.fsal, method.adaptive
-    next_k1 = method.dense.next_k1
+    stepper = make_stepper(term, opts, y0.dtype, y0.device, False, opts.differentiable)
+    method = stepper.method
+    adaptive = method.adaptive
     direction = 1.0 if t1 >= t0 else -1.0
     ys: list = [None] * len(t_out)
     records: list = []
@@ -117,23 +136,25 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
         i_out += 1
 
     t, y = t0, y0
-    if k1 is None:
-        k1 = term(t, y)
     rtol, atol, norm = opts.rtol, opts.atol, opts.norm
     grid = not adaptive and opts.step_size is None
+    span = t1 - t0 if math.isfinite(t1) else 0.0
     if adaptive:
+        if k1 is None:
+            k1 = term(t, y)
         h = opts.first_step * direction if opts.first_step else initial_step(
             term, t0, y0, k1, direction, method.controller_order, rtol, atol, norm, t1 - t0)
         h = math.copysign(min(abs(h), opts.max_step), direction)
         controller = PIController(method.controller_order, opts.safety, opts.ifactor, opts.dfactor,
                                   opts.beta, opts.max_step, opts.shrink_after_accept)
+        order = method.controller_order
         with torch.no_grad():
             yabs = y0.abs()
     else:
         h = direction * opts.step_size if opts.step_size else direction * math.inf
-    result = JointResult(ys, Status.SUCCESS, t, h, records=records, ts=t_out)
-    progress = SolveProgress(opts.progress, t0, t1)
-    n_steps = n_rejected = nonfinite = 0
+    result = JointResult(ys, Status.SUCCESS, t, h, records=records, ts=t_out, stepper=stepper)
+    progress = SolveProgress(opts.progress, t0, t1 if math.isfinite(t1) else t0 + 1.0)
+    n_steps = n_rejected = nonfinite = newton_fail = 0
     eps16 = 16 * torch.finfo(y0.dtype).eps
     ratio = 0.0
 
@@ -145,10 +166,21 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
         # a step ending within a hair of the target snaps to it: no sliver steps from round-off
         hit = direction * (t + h - target) >= -1e-9 * abs(h)
         h_step = target - t if hit else h
-        if k1 is None:
-            k1 = term(t, y)
-        y1, ks = rk_step(term, tab, fsal, t, y, h_step, h_step, k1)
+        y1, ks, failed = stepper.step(t, y, h_step, h_step, k1)
+        method = stepper.method
+        tab = stepper.tab
 
+        if failed:  # the implicit stage equations did not converge: a rejection, not an error estimate
+            n_rejected += 1
+            newton_fail += 1
+            k1 = stepper.k1
+            stepper.after(False, h_step, t)
+            h = h_step * stepper.retry
+            if abs(h) <= eps16 * max(abs(t), abs(span)):
+                result.status = Status.NEWTON_FAILURE
+                break
+            continue
+        newton_fail = 0
         if adaptive:
             with torch.no_grad():
                 err = torch.mv(torch.stack(ks, dim=-1), tab.b_error)
@@ -169,25 +201,42 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
                 result.status = Status.NON_FINITE
                 break
 
+        terminated = False
         if accepted:
             t_new = target if hit else t + h_step
+            hits = ()
+            if events is not None:
+                hits, cut = events.check(tab, t, y, y1, t_new, h_step, ks)
+                if cut is not None:
+                    terminated = True
+                    t_new = hits[-1][2]
+                    y1 = _dense_values(term, tab, t, y, h_step, ks, [cut])[0]
             if save_all:
                 t_out.append(t_new)
                 ys.append(None)
-            outputs, i_out = _outputs_in_step(t_out, i_out, direction, t, t_new, h_step)
+            outputs, i_out = _outputs_in_step(t_out, i_out, direction, t, t_new, h_step, not terminated)
             if outputs:
                 _emit(term, tab, t, y, y1, h_step, ks, outputs, ys)
+            ev_rows = []
+            if hits:
+                values = _dense_values(term, tab, t, y, h_step, ks, [th for _, th, _ in hits])
+                for j, (_, th, _) in enumerate(hits):
+                    ev_rows.append((len(result.event_ys), th))
+                    result.event_ys.append(values[j])
             if record:
-                records.append(StepRecord(t, h_step, y, outputs))
+                records.append(StepRecord(t, h_step, y, outputs, getattr(stepper, "current", stepper),
+                                          stepper.record(), ev_rows))
             if dense is not None:
                 extend_stages(term, tab, t, y, h_step, h_step, ks)
-                dense.append(t, h_step, y, ks)
-            if fsal:
+                dense.append(t, h_step, y, ks, tab)
+            next_k1 = method.dense.next_k1
+            if method.fsal:
                 k1 = ks[-1]
             elif next_k1 is not None and len(ks) > next_k1:
                 k1 = ks[next_k1]  # the continuous extension already evaluated f(t_new, y1)
             else:
                 k1 = None
+            stepper.after(True, h_step, t_new)
             t, y = t_new, y1
             if adaptive:
                 yabs = y1abs
@@ -195,9 +244,17 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             progress.update(t, n_steps)
         else:
             n_rejected += 1
+            k1 = stepper.k1
+            stepper.after(False, h_step, t)
+        if terminated:
+            result.status = Status.EVENT
+            break
         if adaptive:
             h = controller.propose(h_step, ratio, accepted)
-            if abs(h) <= eps16 * max(abs(t), abs(t1 - t0)) and direction * (t1 - t) > 0:
+            if stepper.method.controller_order != order:  # method="auto" switched
+                order = stepper.method.controller_order
+                controller.set_order(order)
+            if abs(h) <= eps16 * max(abs(t), abs(span)) and direction * (t1 - t) > 0:
                 # shrinking because every try produced NaN/Inf is a NaN problem, not a stiff one
                 result.status = Status.NON_FINITE if nonfinite else Status.STEP_UNDERFLOW
                 break
@@ -218,6 +275,8 @@ class BatchRecord:
     y: torch.Tensor
     accepted: torch.Tensor
     outputs: list  # [(index (B,), mask (B,), theta (B,), at_end (B,))]
+    stepper: object = None
+    extra: object = None
 
 
 @dataclass
@@ -229,6 +288,7 @@ class IndependentResult:
     n_steps: torch.Tensor
     n_rejected: torch.Tensor
     records: list = field(default_factory=list)
+    stepper: object = None
 
 
 def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Tensor, t_out: torch.Tensor,
@@ -240,8 +300,9 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
     stops at its own end time or failure; a finished or failed system is frozen (its
     state no longer changes), so one diverging system does not stop the others.
     """
-    method = opts.tableau
-    tab = method.tensors(y0.dtype, y0.device)
+    stepper = make_stepper(term, opts, y0.dtype, y0.device, True, opts.differentiable)
+    method = stepper.method
+    tab = stepper.tab
     fsal, adaptive = method.fsal, method.adaptive
     next_k1 = method.dense.next_k1
     B = y0.shape[0]
@@ -257,10 +318,10 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
     next_out = at_start.sum(0)  # outputs are sorted, so the ones at t0 come first
 
     t, y = t0, y0
-    if k1 is None:
-        k1 = term(t, y)
     grid = not adaptive and opts.step_size is None
     if adaptive:
+        if k1 is None:
+            k1 = term(t, y)
         if opts.first_step:
             h = direction * opts.first_step
         else:
@@ -277,6 +338,7 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
     n_steps = torch.zeros(B, dtype=torch.long, device=dev)
     n_rejected = torch.zeros(B, dtype=torch.long, device=dev)
     nonfinite = torch.zeros(B, dtype=torch.long, device=dev)
+    newton_fail = torch.zeros(B, dtype=torch.long, device=dev)
     records: list = []
     eps16 = 16 * torch.finfo(y0.dtype).eps
     scale_span = torch.maximum(t0.abs(), (t1 - t0).abs())
@@ -297,9 +359,8 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
         h_step = torch.where(hit, target - t, h)
         h_step = torch.where(running, h_step, torch.zeros_like(h_step))  # frozen systems stand still
         h_col = h_step.to(y0.dtype)[:, None]
-        if k1 is None:
-            k1 = term(t, y)
-        y1, ks = rk_step(term, tab, fsal, t, y, h_col, h_step, k1)
+        y1, ks, failed = stepper.step(t, y, h_col, h_step, k1)
+        k1 = stepper.k1
 
         if adaptive:
             with torch.no_grad():
@@ -309,6 +370,9 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
                 ratio = norm(err.div_(scale)) * h_step.abs().to(y0.dtype)
                 finite = torch.isfinite(ratio)
                 accepted = running & (ratio <= 1.0)
+                if failed is not None:  # Newton did not converge: rejected, and not a NaN problem
+                    accepted = accepted & ~failed
+                    finite = finite | failed
                 nonfinite = torch.where(running & ~finite, nonfinite + 1, torch.where(running, 0, nonfinite))
                 bad = nonfinite >= _MAX_NONFINITE
                 status = torch.where(bad, torch.full_like(status, Status.NON_FINITE), status)
@@ -340,10 +404,11 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
 
         any_accepted = bool(accepted.any()) if (record or dense is not None) else True
         if record and any_accepted:
-            records.append(BatchRecord(t, h_step, y, accepted, outputs))
+            records.append(BatchRecord(t, h_step, y, accepted, outputs, stepper, stepper.record()))
         if dense is not None and any_accepted:
             extend_stages(term, tab, t, y, h_col, h_step, ks)
             dense.append(t, h_step, y, ks, accepted)
+        stepper.after(accepted, h_col, None)
 
         acc_col = accepted[:, None]
         y = torch.where(acc_col, y1, y)
@@ -361,16 +426,20 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
         if adaptive:
             yabs = torch.where(acc_col, y1abs, yabs)
             h_new = controller.propose(h_step.to(y0.dtype), ratio, accepted).to(tdt)
+            if failed is not None:
+                h_new = torch.where(failed, h_step * stepper.retry.to(tdt), h_new)
+                newton_fail = torch.where(failed, newton_fail + 1, torch.where(running, 0, newton_fail))
             h = torch.where(running, h_new, h)
             under = (status == Status.RUNNING) & (h.abs() <= eps16 * torch.maximum(t.abs(), scale_span))
             cause = torch.where(nonfinite > 0, Status.NON_FINITE, Status.STEP_UNDERFLOW).to(status.dtype)
+            cause = torch.where(newton_fail > 0, torch.full_like(cause, Status.NEWTON_FAILURE), cause)
             status = torch.where(under, cause, status)
         iteration += 1
         if opts.progress:
             frac = float(((t - t0) / torch.where(t1 == t0, torch.ones_like(t1), t1 - t0)).min())
             progress.update(frac, iteration)
     progress.close()
-    return IndependentResult(ys, status.long(), t, h, n_steps, n_rejected, records)
+    return IndependentResult(ys, status.long(), t, h, n_steps, n_rejected, records, stepper)
 
 
 def _dense_batch(tab, y, ks, theta, h_col):
@@ -381,34 +450,29 @@ def _dense_batch(tab, y, ks, theta, h_col):
 
 
 def replay_joint(term, opts: LoopOptions, rec: StepRecord, y: torch.Tensor):
-    """Recompute one accepted step from ``y`` (with autograd): ``(y1, [output values])``."""
-    method = opts.tableau
-    tab = method.tensors(y.dtype, y.device)
-    k1 = term(rec.t, y)
-    y1, ks = rk_step(term, tab, method.fsal, rec.t, y, rec.h, rec.h, k1)
-    values = []
-    thetas = [th for _, th in rec.outputs if th is not None]
-    if thetas:
-        extend_stages(term, tab, rec.t, y, rec.h, rec.h, ks)
-        theta = torch.tensor(thetas, dtype=y.dtype, device=y.device)
-        inner = dense_combine(y, ks, dense_weights(tab, theta), rec.h)
-    j = 0
+    """Recompute one accepted step from ``y`` (with autograd): ``(y1, [output values], [event values])``."""
+    stepper = rec.stepper
+    tab = stepper.tab
+    y1, ks = stepper.replay(rec.t, y, rec.h, rec.h, rec.extra)
+    thetas = [th for _, th in rec.outputs if th is not None] + [th for _, th in rec.events]
+    inner = _dense_values(term, tab, rec.t, y, rec.h, ks, thetas) if thetas else None
+    values, j = [], 0
     for _, th in rec.outputs:
         if th is None:
             values.append(None)
         else:
             values.append(inner[j])
             j += 1
-    return y1, values
+    event_values = [inner[j + m] for m in range(len(rec.events))]
+    return y1, values, event_values
 
 
 def replay_independent(term, opts: LoopOptions, rec: BatchRecord, y: torch.Tensor):
     """Recompute one loop iteration of an independent batch from ``y``: ``(y_next, [output values])``."""
-    method = opts.tableau
-    tab = method.tensors(y.dtype, y.device)
+    stepper = rec.stepper
+    tab = stepper.tab
     h_col = rec.h.to(y.dtype)[:, None]
-    k1 = term(rec.t, y)
-    y1, ks = rk_step(term, tab, method.fsal, rec.t, y, h_col, rec.h, k1)
+    y1, ks = stepper.replay(rec.t, y, h_col, rec.h, rec.extra)
     values = []
     for _idx, _mask, theta, at_end in rec.outputs:
         extend_stages(term, tab, rec.t, y, h_col, rec.h, ks)

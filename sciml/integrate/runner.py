@@ -18,12 +18,14 @@ class Runner:
     The last result stays in ``self.result`` (status, statistics, records).
     """
 
-    def __init__(self, term: ODETerm, opts: LoopOptions, independent: bool, t0, t1, t_out, dense=None):
+    def __init__(self, term: ODETerm, opts: LoopOptions, independent: bool, t0, t1, t_out, dense=None,
+                 events=None):
         self.term = term
         self.opts = opts
         self.independent = independent
         self.t0, self.t1, self.t_out = t0, t1, t_out
         self.dense = dense
+        self.events = events  # a callable making a fresh EventTracker for each run (joint mode)
         self.result = None
 
     def forward(self, y0: torch.Tensor, k1: torch.Tensor | None = None, record: bool = False) -> torch.Tensor:
@@ -33,8 +35,10 @@ class Runner:
             self.result = res
             return res.ys
         t_out = None if self.t_out is None else list(self.t_out)
+        tracker = None if self.events is None else self.events(y0)
         res = integrate_joint(self.term, y0, self.t0, self.t1, t_out, self.opts, k1=k1, record=record,
-                              dense=self.dense)
+                              dense=self.dense, events=tracker)
+        self.tracker = tracker
         self.result = res
         missing = None
         values = []
@@ -44,7 +48,7 @@ class Runner:
                     missing = torch.full_like(y0, float("nan"))
                 v = missing
             values.append(v)
-        return torch.stack(values)
+        return torch.stack(values + res.event_ys)
 
     @property
     def ts(self):

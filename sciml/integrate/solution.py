@@ -19,6 +19,8 @@ class Status(enum.IntEnum):
     MAX_STEPS = 1
     STEP_UNDERFLOW = 2
     NON_FINITE = 3
+    EVENT = 4
+    NEWTON_FAILURE = 5
     RUNNING = -1
 
     def describe(self) -> str:
@@ -27,6 +29,8 @@ class Status(enum.IntEnum):
             Status.MAX_STEPS: "reached max_steps",
             Status.STEP_UNDERFLOW: "the step size underflowed (the problem may be stiff or singular here)",
             Status.NON_FINITE: "the vector field produced NaN or Inf",
+            Status.EVENT: "a terminal event occurred",
+            Status.NEWTON_FAILURE: "the implicit stage equations did not converge (Newton), even for tiny steps",
             Status.RUNNING: "still running",
         }[self]
 
@@ -39,8 +43,15 @@ class Solution:
     ``ys``: the states at ``ts``, shape ``(T, *y0.shape)`` (a tuple for tuple states).
     ``stats``: ``n_f_evals`` (calls of the vector field, a batch counting once),
     ``n_steps`` (accepted), ``n_rejected``; per system in independent mode.
-    ``status``: a :class:`Status` (joint) or an integer tensor ``(B,)``.
-    ``t_reached``: where each solve stopped (the end unless it failed).
+    Implicit methods add ``n_jac_evals``, ``n_lu`` (LU factorisations), ``n_newton_iters`` and
+    ``n_newton_failures``; ``method="auto"`` adds ``n_switches`` and ``switches`` (a list of
+    ``(time, method switched to)``).
+    ``status``: a :class:`Status` (joint) or an integer tensor ``(B,)``; ``Status.EVENT`` when a
+    terminal event ended the solve (that counts as success).
+    ``t_reached``: where each solve stopped (the end unless it failed or an event stopped it).
+    ``t_events`` / ``y_events``: with ``events=``, one entry per event function: the times of
+    its crossings ``(n_i,)`` and the states there ``(n_i, *y0.shape)``; the times carry
+    gradients (implicit-function theorem) with ``gradient="direct"`` or ``"checkpoint"``.
     """
 
     ts: torch.Tensor
@@ -50,12 +61,14 @@ class Solution:
     t_reached: float | torch.Tensor
     message: str = ""
     dense_output: DenseJoint | DenseIndependent | None = field(default=None, repr=False)
+    t_events: list | None = None
+    y_events: list | None = None
 
     @property
     def success(self) -> bool:
         if isinstance(self.status, torch.Tensor):
-            return bool((self.status == Status.SUCCESS).all())
-        return self.status == Status.SUCCESS
+            return bool(((self.status == Status.SUCCESS) | (self.status == Status.EVENT)).all())
+        return self.status in (Status.SUCCESS, Status.EVENT)
 
     def evaluate(self, t) -> torch.Tensor | tuple[torch.Tensor, ...]:
         """The solution at any times in the solved interval, from the method's own continuous extension.
@@ -70,20 +83,22 @@ class Solution:
 
 
 class DenseJoint:
-    """Per accepted step: start time, step size, start state and stages (joint mode)."""
+    """Per accepted step: start time, step size, start state, stages and method (joint mode)."""
 
     def __init__(self, tab, packer, t_dtype, direction):
         self.tab = tab
         self.packer = packer
         self.t_dtype = t_dtype
         self.direction = direction
-        self.t0, self.h, self.y, self.ks = [], [], [], []
+        self.t0, self.h, self.y, self.ks, self.tabs = [], [], [], [], []
+        self.t_end = None  # where the solve stopped, when a terminal event cut its last step
 
-    def append(self, t: float, h: float, y: torch.Tensor, ks: list[torch.Tensor]):
+    def append(self, t: float, h: float, y: torch.Tensor, ks: list[torch.Tensor], tab=None):
         self.t0.append(t)
         self.h.append(h)
         self.y.append(y)
         self.ks.append(torch.stack(ks, dim=-1))
+        self.tabs.append(self.tab if tab is None else tab)
 
     def evaluate(self, t):
         from sciml.integrate.stepper import dense_weights
@@ -92,19 +107,35 @@ class DenseJoint:
         tq = torch.as_tensor(t, dtype=torch.float64).reshape(-1).cpu()
         starts = torch.tensor(self.t0, dtype=torch.float64)
         steps = torch.tensor(self.h, dtype=torch.float64)
-        lo, hi = sorted((starts[0].item(), (starts[-1] + steps[-1]).item()))
+        end = (starts[-1] + steps[-1]).item() if self.t_end is None else self.t_end
+        lo, hi = sorted((starts[0].item(), end))
         if bool(((tq < lo - 1e-12 * max(1.0, abs(lo))) | (tq > hi + 1e-12 * max(1.0, abs(hi)))).any()):
             raise InputError("t", f"times within the solved interval [{lo:.10g}, {hi:.10g}]",
                              f"values from {tq.min().item():.10g} to {tq.max().item():.10g}")
         key = self.direction * starts
         idx = (torch.searchsorted(key, self.direction * tq, right=True) - 1).clamp(0, len(self.t0) - 1)
         theta = ((tq - starts[idx]) / steps[idx]).clamp(0.0, 1.0)
-        idx_d = idx.to(y_ref.device)
-        Y = torch.stack(self.y)[idx_d]  # (M, N)
-        K = torch.stack(self.ks)[idx_d]  # (M, N, S)
-        H = steps[idx].to(device=y_ref.device, dtype=y_ref.dtype)
-        W = dense_weights(self.tab, theta.to(device=y_ref.device, dtype=y_ref.dtype))  # (M, S)
-        out = Y + H[:, None] * torch.einsum("mns,ms->mn", K, W)
+        out = None
+        for tab in {id(tb): tb for tb in self.tabs}.values():  # one group per method (several with "auto")
+            rows = [i for i, tb in enumerate(self.tabs) if tb is tab]
+            if len(rows) == len(self.tabs):
+                sel = torch.arange(len(tq))
+            else:
+                member = torch.zeros(len(self.tabs), dtype=torch.bool)
+                member[rows] = True
+                sel = member[idx].nonzero().reshape(-1)
+                if len(sel) == 0:
+                    continue
+            idx_d = idx[sel].to(y_ref.device)
+            Y = torch.stack(self.y)[idx_d] if len(rows) == len(self.tabs) else \
+                torch.stack([self.y[i] for i in idx[sel].tolist()])
+            K = torch.stack([self.ks[i] for i in idx[sel].tolist()])  # (M, N, S)
+            H = steps[idx[sel]].to(device=y_ref.device, dtype=y_ref.dtype)
+            W = dense_weights(tab, theta[sel].to(device=y_ref.device, dtype=y_ref.dtype))  # (M, S)
+            vals = Y + H[:, None] * torch.einsum("mns,ms->mn", K, W)
+            if out is None:
+                out = vals.new_empty((len(tq), vals.shape[-1]))
+            out[sel.to(y_ref.device)] = vals
         return self.packer.unpack_series(out)
 
 

@@ -71,3 +71,44 @@ def dense_combine(y: torch.Tensor, ks: list[torch.Tensor], weights: torch.Tensor
     """Joint mode: ``y + h Σ_i b_i(θ_m) k_i`` for ``m`` output times at once → ``(m, N)``."""
     K = torch.stack(ks, dim=-1)  # (N, S)
     return torch.addmm(y, weights, K.T, alpha=h)
+
+
+class ExplicitStepper:
+    """The explicit methods behind the steppers' common interface.
+
+    ``step(t, y, h, h_vec, k1) -> (y1, stages, failed)``; ``failed`` is always ``None`` here
+    (an explicit step cannot fail; NaN/Inf shows up in the error estimate instead).
+    """
+
+    implicit = False
+
+    def __init__(self, term, method, dtype, device):
+        self.term = term
+        self.method = method
+        self.tab = method.tensors(dtype, device)
+        self.fsal = method.fsal
+        self.k1 = None
+        self.retry = 1.0
+
+    def step(self, t, y, h, h_vec, k1):
+        if k1 is None:
+            k1 = self.term(t, y)
+        self.k1 = k1
+        y1, ks = rk_step(self.term, self.tab, self.fsal, t, y, h, h_vec, k1)
+        return y1, ks, None
+
+    def after(self, accepted, h, t=None):
+        return None
+
+    def record(self):
+        return None
+
+    def replay(self, t, y, h, h_vec, saved):
+        k1 = self.term(t, y)
+        return rk_step(self.term, self.tab, self.fsal, t, y, h, h_vec, k1)
+
+    def stats(self) -> dict:
+        return {}
+
+
+__all__ += ["ExplicitStepper"]

@@ -35,7 +35,9 @@ _STEPS = {1: (2.0, (64, 128, 256, 512)), 2: (2.0, (64, 128, 256, 512)), 3: (2.0,
           4: (2.0, (32, 64, 128, 256)), 5: (6.0, (64, 96, 128, 192, 256)), 8: (2.0, (6, 8, 10, 12, 14, 16))}
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+# ESDIRK methods are left out: pinning their steps with huge tolerances also loosens their Newton
+# iterations (the tolerance scales them); tests/integrate/test_stiff.py measures their order instead
+@pytest.mark.parametrize("name", [n for n, tab in METHODS.items() if tab.kind != "dirk"])
 def test_global_order(name):
     order = METHODS[name].order
     t_end, steps = _STEPS[order]

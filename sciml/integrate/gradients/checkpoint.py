@@ -45,10 +45,11 @@ def _backward_joint(runner: Runner, params, grad_ys):
     term, opts = runner.term, runner.opts
     a = torch.zeros_like(grad_ys[0])
     grad_params = [None] * len(params)
+    n_out = len(res.ys)  # rows after these are the states at events
     for rec in reversed(res.records):
         y = rec.y.detach().requires_grad_(True)
         with torch.enable_grad():
-            y1, values = replay_joint(term, opts, rec, y)
+            y1, values, event_values = replay_joint(term, opts, rec, y)
             g_end = a
             outs, gouts = [y1], []
             for (index, theta), v in zip(rec.outputs, values):
@@ -57,6 +58,9 @@ def _backward_joint(runner: Runner, params, grad_ys):
                 else:
                     outs.append(v)
                     gouts.append(grad_ys[index])
+            for (row, _theta), v in zip(rec.events, event_values):
+                outs.append(v)
+                gouts.append(grad_ys[n_out + row])
             grads = torch.autograd.grad(outs, (y, *params), [g_end, *gouts], allow_unused=True)
         a = grads[0] if grads[0] is not None else torch.zeros_like(a)
         grad_params = _accumulate(grad_params, grads[1:])

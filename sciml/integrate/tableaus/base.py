@@ -10,7 +10,23 @@ from dataclasses import dataclass, field
 
 import torch
 
-__all__ = ["ButcherTableau", "DenseOutput", "TableauTensors", "hermite_dense_output", "linear_dense_output"]
+__all__ = ["ButcherTableau", "DenseOutput", "TableauTensors", "hermite_dense_output", "linear_dense_output",
+           "TensorCache"]
+
+
+class TensorCache:
+    """Mixin for tableau dataclasses: ``tensors(dtype, device)`` builds ``_tensor_class`` once per pair."""
+
+    _tensor_class = None
+
+    def tensors(self, dtype: torch.dtype, device: torch.device):
+        """The coefficients as tensors of the working dtype/device (built once, then cached)."""
+        key = (dtype, device)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._tensor_class(self, dtype, device)
+            self._cache[key] = cached
+        return cached
 
 
 @dataclass(frozen=True)
@@ -31,12 +47,14 @@ class DenseOutput:
 
 
 @dataclass(frozen=True)
-class ButcherTableau:
+class ButcherTableau(TensorCache):
     """An explicit Runge–Kutta method.
 
     ``a`` is the strictly lower triangle, row ``i`` holding the ``i`` weights of stage ``i``
     (row 0 is empty); ``b`` the solution weights; ``b_error`` the difference between the
     solution weights and the embedded ones (``None`` for fixed-step methods).
+    ``stability_bound``: where the stability region meets the negative real axis, ``|z|``
+    (used by ``method="auto"`` to tell stability-limited steps from accuracy-limited ones).
     ``fsal``: the last stage is ``f(t0 + h, y1)`` and serves as the next step's first stage.
     """
 
@@ -49,6 +67,8 @@ class ButcherTableau:
     b_error: tuple[float, ...] | None = None
     error_order: int | None = None
     reference: str = ""
+    stability_bound: float | None = None
+    kind: str = "explicit"
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -60,6 +80,8 @@ class ButcherTableau:
         n_dense = s + len(self.dense.extra_c)
         if len(self.dense.coefficients) != n_dense:
             raise ValueError(f"{self.name}: dense coefficients need {n_dense} rows")
+
+    implicit = False
 
     @property
     def stages(self) -> int:
@@ -78,15 +100,6 @@ class ButcherTableau:
     def controller_order(self) -> int:
         """The exponent's denominator of the step-size controller: (lower order of the pair) + 1."""
         return min(self.order, self.error_order or self.order) + 1
-
-    def tensors(self, dtype: torch.dtype, device: torch.device) -> TableauTensors:
-        """The coefficients as tensors of the working dtype/device (built once, then cached)."""
-        key = (dtype, device)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = TableauTensors(self, dtype, device)
-            self._cache[key] = cached
-        return cached
 
 
 class TableauTensors:
@@ -131,3 +144,6 @@ def hermite_dense_output(b: tuple[float, ...], fsal: bool) -> DenseOutput:
 def linear_dense_output(b: tuple[float, ...]) -> DenseOutput:
     """Linear interpolation between y0 and y1: first order (enough for Euler)."""
     return DenseOutput(order=1, coefficients=tuple((bi,) for bi in b))
+
+
+ButcherTableau._tensor_class = TableauTensors

@@ -49,4 +49,5 @@ TSIT5 = ButcherTableau(
              -0.5823571654525552, 0.45808210592918697, -1 / 66),
     dense=DenseOutput(order=4, next_k1=6, coefficients=_interpolant()),
     reference="Tsitouras (2011)",
+    stability_bound=3.5068469938049023,
 )
