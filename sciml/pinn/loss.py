@@ -226,18 +226,29 @@ class PINNLoss(nn.Module):
                 out[label] = r
         return out
 
-    def forward(self):
-        """(total weighted loss, {label: term loss})."""
-        res = self.residuals()
-        terms, total = {}, 0.0
+    def enable_compile(self):
+        """Evaluate the loss terms through ``torch.compile`` (fused kernels; first call compiles)."""
+        self._compiled = torch.compile(self._terms)
+
+    def _terms(self, X_all):
+        res = self.residuals(X_all)
+        terms = {}
         for g in self.groups:
-            for label, w in zip(g.labels, g.weights):
+            for label in g.labels:
                 r = res[label]
                 if self.self_adaptive and label in self.adaptive:
                     r = self.adaptive[label] * r
-                loss = torch.mean(r * r)
-                terms[label] = loss
-                total = total + w * loss
+                terms[label] = torch.mean(r * r)
+        return terms
+
+    def forward(self):
+        """(total weighted loss, {label: term loss})."""
+        compiled = getattr(self, "_compiled", None)
+        terms = (compiled or self._terms)(self._X_all)
+        total = 0.0
+        for g in self.groups:
+            for label, w in zip(g.labels, g.weights):
+                total = total + w * terms[label]
         return total, terms
 
     def pde_residual(self, X: np.ndarray, chunk: int = 8192) -> np.ndarray:

@@ -137,3 +137,12 @@ def test_solve_validates_arguments():
     with pytest.raises(ProblemDefinitionError):
         pinn.solve(pde.Problem([u.diff(x, 2)], pde.Interval(x, 0, 1) - pde.Interval(x, 0.2, 0.4),
                                [pde.Dirichlet(u, 0)]), hard=True, iterations=1)
+
+
+@pytest.mark.slow
+def test_compiled_loss_matches_eager():
+    p = poisson_1d()
+    a = pinn.solve(p, network={"hidden": [8]}, points=16, iterations=3, progress=False, derivatives="jet")
+    b = pinn.solve(p, network={"hidden": [8]}, points=16, iterations=3, progress=False, compile=True)
+    assert b.info["compiled"] and b.info["engine"] == "jet"
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-9)
