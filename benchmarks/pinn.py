@@ -70,8 +70,11 @@ def ours_throughput(case, iterations, seed=0, compile=False):
 
 def ours_inverse(budget, seed):
     pf = load_problem_file(ROOT / "problems" / "burgers_inverse.py")
-    result = pinn.solve(pf.problem, network={"hidden": NETWORK}, points=POINTS, seed=seed, iterations=10**7,
-                        lbfgs=10**7, time_budget=budget, adam_share=0.3, progress=False, log_every=500)
+    options = {**pf.solve_options, "network": {"hidden": NETWORK}, "points": POINTS,
+               "resample": pinn.RAD(every=1000, candidates=50_000)}
+    options.update(iterations=10**7, lbfgs=10**7, time_budget=budget, adam_share=0.2, seed=seed, progress=False,
+                   log_every=500)
+    result = pinn.solve(pf.problem, **options)
     nu = result.parameters["nu"]
     true = pf.true_parameters["nu"]
     return {"nu": nu, "nu_error": abs(nu - true) / true, "rel_l2": result.error_against(pf.reference)}

@@ -39,8 +39,10 @@ def reference(x, t):
 true_parameters = {"nu": TRUE_NU}
 
 solve_options = {
-    "network": {"hidden": [64, 64, 64, 64]},
-    "points": 4000,
+    "network": {"hidden": [32, 32, 32, 32]},
+    "points": 3000,
+    "resample": "rad",
+    "weights": {"data(u)": 10.0},
     "iterations": 3000,
-    "lbfgs": 5000,
+    "lbfgs": 10000,
 }
