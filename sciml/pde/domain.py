@@ -398,7 +398,18 @@ class Difference(_Boolean):
 
     def contains(self, X):
         X = np.asarray(X, dtype=float)
-        return self.a.contains(X) & ~self._b_strict(X)
+        inside = self.a.contains(X) & ~self._b_strict(X)
+        edge = inside & self.b.on_boundary(self._in_b(X))
+        if edge.any():  # a point of B's boundary belongs to the closure only if A - B lies next to it
+            P = X[edge]
+            near = np.zeros(len(P), dtype=bool)
+            for k in range(self.dim):
+                for sign in (-1.0, 1.0):
+                    Q = P.copy()
+                    Q[:, k] += sign * self._eps
+                    near |= self.a.contains(Q) & ~self._b_contains(Q)
+            inside[np.flatnonzero(edge)] = near
+        return inside
 
     def _keep_a(self, X, N):
         return ~self._b_contains(X - self._eps * N)

@@ -36,6 +36,9 @@ def test_lshape_boundary_excludes_the_removed_square_interior():
     on_reentrant = (np.abs(X[:, 0]) < 1e-12) & (X[:, 1] > 0)
     assert on_reentrant.sum() > 100
     assert np.allclose(N[on_reentrant], [1, 0])
+    # edges shared by the square and the removed square are not part of the L
+    assert list(L.contains(np.array([[1, 0.5], [0.5, 1], [0, 0.5], [0.5, 0], [1, -0.5]]))) == [
+        False, False, True, True, True]
     Xi = L.sample_interior(2000, rng=0)
     assert not ((Xi[:, 0] > 0) & (Xi[:, 1] > 0)).any()
 
