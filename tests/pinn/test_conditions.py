@@ -2,11 +2,12 @@
 
 import numpy as np
 import sympy as sp
-from pinn_exact import ExactNet
 
 from sciml import pde
 from sciml.pinn.loss import PINNLoss
 from sciml.pinn.points import PointCounts, build_groups
+
+from .pinn_exact import ExactNet
 
 x, y = sp.symbols("x y")
 u = sp.Function("u")(x, y)

@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
-from pinn_exact import ExactNet
 
 from sciml import pde
 from sciml.pinn.derivatives import NetworkDerivatives
 from sciml.pinn.networks import MLP, FourierMLP, ModifiedMLP
+
+from .pinn_exact import ExactNet
 
 x, t = sp.symbols("x t")
 u = sp.Function("u")(x, t)

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from pinn_exact import ExactNet, cole_hopf_torch
 
 from sciml.pinn.loss import PINNLoss
 from sciml.pinn.points import PointCounts, build_groups
 from sciml.pinn.reference import read_grid
+
+from .pinn_exact import ExactNet, cole_hopf_torch
 
 SYMBOLIC = ["heat", "poisson_lshape", "helmholtz", "diffusion_reaction", "kovasznay"]
 
