@@ -12,7 +12,7 @@ import torch
 
 from sciml.errors import InputError, SolverError
 from sciml.integrate import checks
-from sciml.integrate.events import EventTracker, as_events, attach_event_gradient
+from sciml.integrate.events import Event, EventTracker, as_events, attach_event_gradient
 from sciml.integrate.gradients.backsolve import AdjointOptions, solve_backsolve
 from sciml.integrate.gradients.checkpoint import solve_checkpoint
 from sciml.integrate.gradients.time import attach_time_gradients, shift_initial_state
@@ -49,7 +49,7 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
               dfactor: float = 0.2, beta: float = 0.0, shrink_after_accept: bool = False, adjoint_rtol=None,
               adjoint_atol=None, adjoint_method: str | None = None, adjoint_params=None,
               adjoint_seminorm: bool = False, progress: bool = False, events=None, jac=None,
-              newton_tol: float | None = None, max_newton_iter: int = 7) -> Solution:
+              newton_tol: float | None = None, max_newton_iter: int = 10) -> Solution:
     """Solve ``dy/dt = func(t, y)`` on ``t_span`` from ``y0``, differentiably.
 
     Parameters
@@ -165,7 +165,8 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         raise InputError("rtol/atol", "at least one positive tolerance", "both zero")
     step_size = _check_step_options(tableau, step_size, first_step, max_step)
 
-    times = _joint_times(t_span, t_eval, dtype, device) if not independent else \
+    open_end = any(ev.terminal for ev in event_list)
+    times = _joint_times(t_span, t_eval, dtype, device, open_end) if not independent else \
         _independent_times(t_span, t_eval, tensors[0].shape[0], dtype, device)
     if tableau.adaptive is False and step_size is None and times.default_eval:
         raise InputError("step_size", f"a step size for the fixed-step method {tableau.name!r}", None,
@@ -345,7 +346,7 @@ class _Times:
         self.__dict__.update(kw)
 
 
-def _as_time(value, name: str, device) -> tuple[float, torch.Tensor | None]:
+def _as_time(value, name: str, device, allow_inf: bool = False) -> tuple[float, torch.Tensor | None]:
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
             raise InputError(name, "a number or a 0-dim tensor", f"shape {tuple(value.shape)}")
@@ -357,8 +358,9 @@ def _as_time(value, name: str, device) -> tuple[float, torch.Tensor | None]:
         v, tensor = float(value), None
     else:
         raise InputError(name, "a number or a 0-dim tensor", type(value).__name__)
-    if not math.isfinite(v):
-        raise InputError(name, "a finite time", v)
+    if not math.isfinite(v) and not (allow_inf and math.isinf(v)):
+        raise InputError(name, "a finite time", v, "an infinite end time needs a terminal event" if math.isinf(v)
+                         else None)
     return v, tensor
 
 
@@ -376,10 +378,10 @@ def _split_span(t_span):
     return t0, t1
 
 
-def _joint_times(t_span, t_eval, dtype, device) -> _Times:
+def _joint_times(t_span, t_eval, dtype, device, open_end: bool = False) -> _Times:
     a, b = _split_span(t_span)
     t0, t0_tensor = _as_time(a, "t_span[0]", device)
-    t1, t1_tensor = _as_time(b, "t_span[1]", device)
+    t1, t1_tensor = _as_time(b, "t_span[1]", device, allow_inf=open_end)
     direction = 1.0 if t1 >= t0 else -1.0
     t_dtype = next((x.dtype for x in (t0_tensor, t1_tensor) if x is not None and x.is_floating_point()), dtype)
     t_out_tensor = None
@@ -571,14 +573,51 @@ def odeint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, even
     states). Gradients by backpropagation through the solver. ``options`` takes torchdiffeq's
     ``step_size``, ``first_step``, ``max_num_steps``, ``norm``, ``safety``, ``ifactor``,
     ``dfactor``. Failures raise :class:`~sciml.errors.SolverError`.
+
+    ``event_fn(t, y)`` (torchdiffeq's event mode): ``t`` is ``[t0, t_dir]`` (only the direction of
+    ``t_dir`` matters); the solve runs until ``event_fn`` — if it returns several values, the
+    first of them to change sign — reaches zero, and returns ``(event_t, solution)`` with
+    ``solution = stack([y0, y(event_t)])``. ``event_t`` is differentiable (implicit-function
+    theorem), like torchdiffeq's ``odeint_event``.
     """
-    if event_fn is not None:
-        raise InputError("event_fn", "None", "a function", "events are not supported yet")
     t = _check_t(t, y0)
     extra = _translate_options(options)
+    if event_fn is not None:
+        return _odeint_until_event(func, y0, t, event_fn, rtol, atol, method, extra, "direct", None)
     sol = solve_ivp(func, (t[0], t[-1]), y0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
                     gradient="direct", **extra)
     return sol.ys
+
+
+def _odeint_until_event(func, y0, t, event_fn, rtol, atol, method, extra, gradient, adjoint_params):
+    """torchdiffeq's event mode on top of ``solve_ivp(events=...)``."""
+    if not callable(event_fn):
+        raise InputError("event_fn", "a callable event_fn(t, y)", type(event_fn).__name__)
+    if len(t) != 2:
+        raise InputError("t", "two times [t0, t_dir] in event mode (as torchdiffeq: only t0 and the direction "
+                              "of t_dir are used)", f"{len(t)} times")
+    with torch.no_grad():
+        sign0 = torch.sign(event_fn(t[0], y0))
+    if not isinstance(sign0, torch.Tensor) or not bool(torch.isfinite(sign0).all()):
+        raise InputError("event_fn(t0, y0)", "finite values", sign0)
+
+    def combined(tt, y):  # every component starts positive; the first to reach zero ends the solve
+        return torch.min(event_fn(tt, y) * sign0)
+
+    if bool((sign0 == 0).any()):  # torchdiffeq returns at once when the event holds at t0
+        y_end = tuple(x.clone() for x in y0) if isinstance(y0, tuple) else y0.clone()
+        stack = tuple(torch.stack([a, b]) for a, b in zip(y0, y_end)) if isinstance(y0, tuple) \
+            else torch.stack([y0, y_end])
+        return t[0].clone(), stack
+    end = math.inf if bool(t[1] > t[0]) else -math.inf
+    sol = solve_ivp(func, (t[0], end), y0, t_eval=t[:1], method=method or "dopri5", rtol=rtol, atol=atol,
+                    gradient=gradient, adjoint_params=adjoint_params, events=[Event(combined, terminal=True)],
+                    **extra)
+    event_t = sol.t_events[0][0].to(t.dtype)
+    y_event = sol.y_events[0][0] if not isinstance(y0, tuple) else tuple(y[0] for y in sol.y_events[0])
+    if isinstance(y0, tuple):
+        return event_t, tuple(torch.stack([a, b]) for a, b in zip(y0, y_event))
+    return event_t, torch.stack([y0, y_event])
 
 
 def odeint_adjoint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, event_fn=None,
@@ -588,15 +627,18 @@ def odeint_adjoint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=No
 
     Memory does not grow with the number of steps. ``func`` must be an ``nn.Module`` unless
     ``adjoint_params`` lists the tensors to differentiate. ``adjoint_options={"norm": "seminorm"}``
-    leaves the parameter adjoint out of error control (Kidger, Chen & Lyons 2021).
+    leaves the parameter adjoint out of error control (Kidger, Chen & Lyons 2021). With
+    ``event_fn`` (torchdiffeq's event mode, see :func:`odeint`) and with the implicit methods the
+    gradient comes from ``gradient="checkpoint"`` instead: the exact gradient of the discrete
+    solve, with memory for one state per step.
     """
-    if event_fn is not None:
-        raise InputError("event_fn", "None", "a function", "events are not supported yet")
     if adjoint_params is None and not isinstance(func, torch.nn.Module):
         raise InputError("func", "an nn.Module so that its parameters can be found", type(func).__name__,
                          "or pass adjoint_params=(...) (adjoint_params=() when there are none)")
     t = _check_t(t, y0)
     extra = _translate_options(options)
+    if event_fn is not None:
+        return _odeint_until_event(func, y0, t, event_fn, rtol, atol, method, extra, "checkpoint", adjoint_params)
     seminorm = False
     adjoint_extra = {}
     if adjoint_options:
@@ -610,8 +652,9 @@ def odeint_adjoint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=No
         unsupported = set(adjoint_extra) - {"step_size"}
         if unsupported:
             raise InputError("adjoint_options", "only 'norm' and 'step_size'", sorted(unsupported))
+    gradient = "checkpoint" if _resolve_method(method or "dopri5").implicit else "backsolve"
     sol = solve_ivp(func, (t[0], t[-1]), y0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
-                    gradient="backsolve", adjoint_rtol=adjoint_rtol, adjoint_atol=adjoint_atol,
+                    gradient=gradient, adjoint_rtol=adjoint_rtol, adjoint_atol=adjoint_atol,
                     adjoint_method=adjoint_method, adjoint_params=adjoint_params,
                     adjoint_seminorm=seminorm, **extra)
     return sol.ys

@@ -138,7 +138,9 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
     t, y = t0, y0
     rtol, atol, norm = opts.rtol, opts.atol, opts.norm
     grid = not adaptive and opts.step_size is None
-    span = t1 - t0 if math.isfinite(t1) else 0.0
+    # step-size underflow is judged against the current time, or for steps near t = 0 against the
+    # span capped at 1 (a stiff solve over [0, 1e11] legitimately starts with tiny steps)
+    span = min(abs(t1 - t0), 1.0)
     if adaptive:
         if k1 is None:
             k1 = term(t, y)
@@ -341,7 +343,7 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
     newton_fail = torch.zeros(B, dtype=torch.long, device=dev)
     records: list = []
     eps16 = 16 * torch.finfo(y0.dtype).eps
-    scale_span = torch.maximum(t0.abs(), (t1 - t0).abs())
+    scale_span = torch.maximum(t0.abs(), (t1 - t0).abs().clamp(max=1.0))
     progress = SolveProgress(opts.progress, 0.0, 1.0, desc="solve (batch)")
     iteration = 0
 
