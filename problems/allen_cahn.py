@@ -24,5 +24,5 @@ problem = pde.Problem(
 
 reference = str(Path(__file__).resolve().parent.parent / "data" / "allen_cahn_reference.h5")
 
-solve_options = {"network": {"hidden": [64, 64, 64, 64]}, "hard": True, "points": 8000, "resample": "rad",
-                 "iterations": 3000, "lbfgs": 10000}
+solve_options = {"network": {"hidden": [32, 32, 32, 32]}, "hard": True, "points": 4000, "resample": "rad",
+                 "iterations": 3000, "lbfgs": 20000}
