@@ -47,14 +47,14 @@ def robertson(t1: float = 1e5, k1: float = 0.04, k2: float = 3e7, k3: float = 1e
 
 
 def van_der_pol(mu: float = 1000.0, t1: float = 3000.0) -> StiffProblem:
-    """Van der Pol's oscillator ``y'' = μ((1 − y²) y' − y)`` from ``(2, 0)`` (unscaled form)."""
+    """Van der Pol's oscillator ``y'' − μ(1 − y²) y' + y = 0`` from ``(2, 0)`` (unscaled form)."""
 
     def f(t, y):
         x, v = y[..., 0], y[..., 1]
-        return torch.stack([v, mu * ((1 - x * x) * v - x)], dim=-1)
+        return torch.stack([v, mu * (1 - x * x) * v - x], dim=-1)
 
     def f_numpy(t, y):
-        return np.array([y[1], mu * ((1 - y[0] ** 2) * y[1] - y[0])])
+        return np.array([y[1], mu * (1 - y[0] ** 2) * y[1] - y[0]])
 
     return StiffProblem(f"van_der_pol_{mu:g}", f, f_numpy, (2.0, 0.0), t1)
 
