@@ -14,6 +14,7 @@ Prints a table and one JSON line. Run on an otherwise idle machine:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -59,15 +60,26 @@ class MLPField(torch.nn.Module):
 
 
 def interleaved_medians(runs: dict, repeats: int) -> dict:
-    """Median wall time of each callable, calling them in turn so that drift hits all alike."""
+    """Median wall time of each callable, calling them in turn so that drift hits all alike.
+
+    As ``timeit`` does, garbage is collected before and the collector is off during each timed call;
+    the order is reversed on every other round so that no library always follows the same one
+    (what ran just before changes allocator and cache state, measured at up to 25% here).
+    """
     for fn in runs.values():
         fn()  # warm-up
     times = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, fn in runs.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+    names = list(runs)
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                runs[name]()
+                times[name].append(time.perf_counter() - start)
+            finally:
+                gc.enable()
     return {name: statistics.median(v) for name, v in times.items()}
 
 
@@ -108,7 +120,8 @@ def neural_ode_case(repeats: int) -> dict:
         runs[(name, "adjoint")] = lambda a=adjoint: backward(a)
     if torchode is not None:
         runs.update(_torchode_neural_runs(field, y0, t, nfe, err, ref))
-    med = interleaved_medians(runs, repeats)
+    by_mode = {key: runs[key] for mode in ("forward", "backprop", "adjoint") for key in runs if key[1] == mode}
+    med = interleaved_medians(by_mode, repeats)
     rows = []
     for (name, mode), seconds in med.items():
         rows.append({"case": "neural_ode", "library": name, "mode": mode, "ms": 1e3 * seconds,

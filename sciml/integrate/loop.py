@@ -185,7 +185,7 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
         newton_fail = 0
         if adaptive:
             with torch.no_grad():
-                err = torch.mv(torch.stack(ks, dim=-1), tab.b_error)
+                err = torch.mv(torch.stack(ks).T, tab.b_error)
                 y1abs = y1.abs()
                 scale = torch.maximum(yabs, y1abs).mul_(rtol).add_(atol)
                 ratio = float(norm(err.div_(scale))) * abs(h_step)

@@ -17,9 +17,10 @@ __all__ = ["combine", "stage_time", "rk_step", "extend_stages", "dense_weights",
 
 def combine(y: torch.Tensor, ks: list[torch.Tensor], weights: torch.Tensor, h) -> torch.Tensor:
     """``y + h Σ_j w_j k_j``."""
-    K = torch.stack(ks, dim=-1)  # (..., N, j)
     if isinstance(h, float):
-        return torch.addmv(y, K, weights, alpha=h)
+        # stages stacked as rows: contiguous copies, and a column-major matrix for BLAS
+        return torch.addmv(y, torch.stack(ks).T, weights, alpha=h)
+    K = torch.stack(ks, dim=-1)  # (B, N, j)
     # multiply-and-sum rather than matmul: BLAS kernels round differently for different batch
     # sizes, and a system's answer must not depend on the rest of its batch
     return torch.addcmul(y, h, (K * weights).sum(-1))
@@ -69,8 +70,7 @@ def dense_weights(tab: TableauTensors, theta: torch.Tensor) -> torch.Tensor:
 
 def dense_combine(y: torch.Tensor, ks: list[torch.Tensor], weights: torch.Tensor, h) -> torch.Tensor:
     """Joint mode: ``y + h Σ_i b_i(θ_m) k_i`` for ``m`` output times at once → ``(m, N)``."""
-    K = torch.stack(ks, dim=-1)  # (N, S)
-    return torch.addmm(y, weights, K.T, alpha=h)
+    return torch.addmm(y, weights, torch.stack(ks), alpha=h)  # (m, S) @ (S, N)
 
 
 class ExplicitStepper:
