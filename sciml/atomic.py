@@ -29,6 +29,7 @@ def atomic_path(path: str | os.PathLike):
         with open(tmp, "rb+") as fh:
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _final_mode(target))
         os.replace(tmp, target)
         _fsync_directory(target.parent)
     except BaseException:
@@ -48,6 +49,16 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def _final_mode(target: Path) -> int:
+    """The replaced file's permissions, or what a plain ``open`` would give (mkstemp's 0600 would not)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_directory(directory: Path) -> None:

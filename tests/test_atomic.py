@@ -29,3 +29,26 @@ def test_atomic_path_creates_directories(tmp_path):
     with atomic_path(target) as tmp:
         tmp.write_bytes(b"\x00\x01")
     assert target.read_bytes() == b"\x00\x01"
+
+
+def test_new_file_gets_the_umask_permissions_not_mkstemps_0600(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "out.txt"
+        with atomic_write(target) as fh:
+            fh.write("x")
+        assert target.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)
+
+
+def test_replaced_file_keeps_its_permissions(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    target.chmod(0o640)
+    with atomic_write(target) as fh:
+        fh.write("new")
+    assert target.read_text() == "new"
+    assert target.stat().st_mode & 0o777 == 0o640
