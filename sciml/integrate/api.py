@@ -49,7 +49,7 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
               dfactor: float = 0.2, beta: float = 0.0, shrink_after_accept: bool = False, adjoint_rtol=None,
               adjoint_atol=None, adjoint_method: str | None = None, adjoint_params=None,
               adjoint_seminorm: bool = False, progress: bool = False, events=None, jac=None,
-              newton_tol: float | None = None, max_newton_iter: int = 10) -> Solution:
+              newton_tol: float | None = None, max_newton_iter: int | None = None) -> Solution:
     """Solve ``dy/dt = func(t, y)`` on ``t_span`` from ``y0``, differentiably.
 
     Parameters
@@ -71,8 +71,10 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         ``step_size`` or step from output time to output time), ``adaptive_heun``,
         ``fehlberg2``, ``bosh3``, ``dopri5``, ``tsit5``, ``dopri8`` (adaptive, explicit);
         ``kvaerno3``, ``kvaerno5`` (ESDIRK, Newton), ``rodas5``, ``rodas5p`` (Rosenbrock) for
-        stiff problems (adaptive, L-stable); ``auto`` (joint mode): tsit5, switching to rodas5p
-        while the problem is stiff (switches in ``stats["switches"]``).
+        stiff problems (adaptive, L-stable); ``bdf`` (joint mode, ``gradient="direct"``):
+        variable-order BDF/NDF (Shampine & Reichelt 1997, as scipy's BDF and MATLAB's ode15s),
+        one Jacobian for many steps, for large stiff systems and cheap steps; ``auto``: tsit5,
+        switching to rodas5p while the problem is stiff (switches in ``stats["switches"]``).
     rtol, atol : float or tensor
         Relative and absolute tolerances, scalars or one per state component; the error of a
         step is the RMS of ``err / (atol + rtol·max(|y0|, |y1|))`` (Hairer's norm).
@@ -114,8 +116,9 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         The Jacobian ``∂f/∂y`` of the flattened state for the implicit methods: ``(N, N)``, or
         ``(B, N, N)`` with ``batch="independent"``. Default: automatic differentiation.
     newton_tol, max_newton_iter :
-        Convergence tolerance of the ESDIRK stage Newton iterations in the scaled error norm
-        (default Hairer's ``max(10 ε/rtol, min(0.03, √rtol))``) and their iteration limit.
+        Convergence tolerance of the Newton iterations (ESDIRK stages, BDF steps) in the scaled
+        error norm (default Hairer's ``max(10 ε/rtol, min(0.03, √rtol))``) and their iteration
+        limit (default 10 for ESDIRK, 4 for BDF).
 
     Returns
     -------
@@ -131,7 +134,8 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     checks.check_choice(batch, "batch", BATCH_MODES)
     checks.check_choice(on_failure, "on_failure", ("raise", "return"))
     checks.check_positive_int(max_steps, "max_steps")
-    checks.check_positive_int(max_newton_iter, "max_newton_iter")
+    if max_newton_iter is not None:
+        checks.check_positive_int(max_newton_iter, "max_newton_iter")
     if jac is not None and not callable(jac):
         raise InputError("jac", "a callable jac(t, y) returning d f / d y", type(jac).__name__)
     if newton_tol is not None and not (isinstance(newton_tol, Real) and newton_tol > 0):
@@ -149,6 +153,11 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         raise InputError("method", "an explicit or implicit method by name with batch='independent'", "'auto'",
                          "every system of an independent batch runs the same method; pick 'rodas5p' for "
                          "stiff batches or 'tsit5' for non-stiff ones")
+    if tableau.kind == "bdf" and (independent or gradient != "direct"):
+        bad = ("batch", "'joint'", "'independent'") if independent else ("gradient", "'direct'", repr(gradient))
+        raise InputError(bad[0], f"{bad[1]} with the multistep method 'bdf'", bad[2],
+                         "a BDF step depends on the solution's history, so it runs in joint mode with direct "
+                         "gradients; use 'rodas5p' or 'kvaerno5' for independent batches or checkpointing")
     if independent and event_list:
         raise InputError("events", "None with batch='independent'", f"{len(event_list)} event(s)",
                          "solve the systems with batch='joint' (one at a time or as one system) to use events")

@@ -46,7 +46,7 @@ class ImplicitOptions:
 
     jac: object = None  # user Jacobian jac(t, y) of the flattened state
     newton_tol: float | None = None  # κ; default Hairer's max(10 ε/rtol, min(0.03, √rtol))
-    max_newton_iter: int = 10
+    max_newton_iter: int | None = None  # None: the method's own default (ESDIRK 10, BDF 4)
     jac_reuse: float = 0.1  # keep J for the next step when Newton contracted at least this fast
 
 
@@ -140,7 +140,7 @@ class DIRKStepper(_ImplicitBase):
     def __init__(self, term, method, opts, dtype, device, independent, differentiable):
         super().__init__(term, method, opts, dtype, device, independent, differentiable)
         self.kappa = _newton_kappa(opts, dtype)
-        self.max_iter = opts.implicit.max_newton_iter
+        self.max_iter = opts.implicit.max_newton_iter or 10
         self.reuse = opts.implicit.jac_reuse
         self.LU = self.piv = None
         self.lu_hg = None

@@ -127,6 +127,7 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
     stepper = make_stepper(term, opts, y0.dtype, y0.device, False, opts.differentiable)
     method = stepper.method
     adaptive = method.adaptive
+    own_control = hasattr(stepper, "propose")
     direction = 1.0 if t1 >= t0 else -1.0
     ys: list = [None] * len(t_out)
     records: list = []
@@ -252,7 +253,10 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             result.status = Status.EVENT
             break
         if adaptive:
-            h = controller.propose(h_step, ratio, accepted)
+            if own_control:  # a multistep method chooses step size and order together
+                h = stepper.propose(h_step, ratio, accepted)
+            else:
+                h = controller.propose(h_step, ratio, accepted)
             if stepper.method.controller_order != order:  # method="auto" switched
                 order = stepper.method.controller_order
                 controller.set_order(order)

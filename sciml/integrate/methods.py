@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import torch
 
 from sciml.integrate.implicit import DIRKStepper, RosenbrockStepper
+from sciml.integrate.multistep import BDFStepper
 from sciml.integrate.stepper import ExplicitStepper
 from sciml.integrate.tableaus import METHODS
 
@@ -166,4 +167,6 @@ def make_stepper(term, opts, dtype, device, independent: bool, differentiable: b
         return DIRKStepper(term, method, opts, dtype, device, independent, differentiable)
     if kind == "rosenbrock":
         return RosenbrockStepper(term, method, opts, dtype, device, independent, differentiable)
+    if kind == "bdf":
+        return BDFStepper(term, method, opts, dtype, device, independent, differentiable)
     return ExplicitStepper(term, method, dtype, device)

@@ -103,7 +103,7 @@ def _stability(A, b, z):
     return 1 + z * b @ np.linalg.solve(np.eye(s) - z * A, np.ones(s))
 
 
-@pytest.mark.parametrize("name", IMPLICIT)
+@pytest.mark.parametrize("name", DIRK + ROSENBROCK)
 def test_methods_are_l_stable(name):
     tab = METHODS[name]
     if tab.kind == "dirk":
