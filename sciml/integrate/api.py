@@ -149,10 +149,6 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     if event_list and gradient == "backsolve":
         raise InputError("gradient", "'direct' or 'checkpoint' with events", "'backsolve'",
                          "use gradient='checkpoint' for memory-lean exact gradients through events")
-    if independent and tableau is AUTO:
-        raise InputError("method", "an explicit or implicit method by name with batch='independent'", "'auto'",
-                         "every system of an independent batch runs the same method; pick 'rodas5p' for "
-                         "stiff batches or 'tsit5' for non-stiff ones")
     if tableau.kind == "bdf" and (independent or gradient != "direct"):
         bad = ("batch", "'joint'", "'independent'") if independent else ("gradient", "'direct'", repr(gradient))
         raise InputError(bad[0], f"{bad[1]} with the multistep method 'bdf'", bad[2],

@@ -72,6 +72,10 @@ class BatchPIController:
         self.accept_floor = 0.0 if shrink_after_accept else 1.0
         self.prev = torch.full((batch,), 1e-4, dtype=dtype, device=device)
 
+    def set_order(self, order: int) -> None:
+        """A new method (``method="auto"`` switched): the exponent follows its order."""
+        self.alpha = 1.0 / order - 0.75 * self.beta
+
     def propose(self, h: torch.Tensor, ratio: torch.Tensor, accepted: torch.Tensor) -> torch.Tensor:
         finite = torch.isfinite(ratio)
         safe = torch.where(finite & (ratio > 0), ratio, torch.ones_like(ratio))

@@ -308,9 +308,8 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
     """
     stepper = make_stepper(term, opts, y0.dtype, y0.device, True, opts.differentiable)
     method = stepper.method
-    tab = stepper.tab
-    fsal, adaptive = method.fsal, method.adaptive
-    next_k1 = method.dense.next_k1
+    adaptive = method.adaptive
+    order = method.controller_order
     B = y0.shape[0]
     T = t_out.shape[0]
     dev, tdt = y0.device, t0.dtype
@@ -367,6 +366,7 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
         h_col = h_step.to(y0.dtype)[:, None]
         y1, ks, failed = stepper.step(t, y, h_col, h_step, k1)
         k1 = stepper.k1
+        method, tab = stepper.method, stepper.tab  # method="auto" may have switched since the last step
 
         if adaptive:
             with torch.no_grad():
@@ -410,16 +410,18 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
 
         any_accepted = bool(accepted.any()) if (record or dense is not None) else True
         if record and any_accepted:
-            records.append(BatchRecord(t, h_step, y, accepted, outputs, stepper, stepper.record()))
+            records.append(BatchRecord(t, h_step, y, accepted, outputs, getattr(stepper, "current", stepper),
+                                       stepper.record()))
         if dense is not None and any_accepted:
             extend_stages(term, tab, t, y, h_col, h_step, ks)
-            dense.append(t, h_step, y, ks, accepted)
+            dense.append(t, h_step, y, ks, accepted, tab)
         stepper.after(accepted, h_col, None)
 
         acc_col = accepted[:, None]
         y = torch.where(acc_col, y1, y)
         t = torch.where(accepted, t_new, t)
-        if fsal:
+        next_k1 = method.dense.next_k1
+        if method.fsal:
             k1 = torch.where(acc_col, ks[-1], k1)
         elif next_k1 is not None and len(ks) > next_k1:
             k1 = torch.where(acc_col, ks[next_k1], k1)
@@ -436,6 +438,9 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
                 h_new = torch.where(failed, h_step * stepper.retry.to(tdt), h_new)
                 newton_fail = torch.where(failed, newton_fail + 1, torch.where(running, 0, newton_fail))
             h = torch.where(running, h_new, h)
+            if stepper.method.controller_order != order:  # method="auto" switched
+                order = stepper.method.controller_order
+                controller.set_order(order)
             under = (status == Status.RUNNING) & (h.abs() <= eps16 * torch.maximum(t.abs(), scale_span))
             cause = torch.where(nonfinite > 0, Status.NON_FINITE, Status.STEP_UNDERFLOW).to(status.dtype)
             cause = torch.where(newton_fail > 0, torch.full_like(cause, Status.NEWTON_FAILURE), cause)

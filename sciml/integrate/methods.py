@@ -22,6 +22,7 @@ boundary for ``max_nonstiff`` accepted steps.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -72,17 +73,26 @@ AUTO = AutoSwitch()
 
 
 class AutoStepper:
-    """Switches between an explicit and an implicit stepper (joint mode); switches are in ``stats``."""
+    """Switches between an explicit and an implicit stepper; switches are in ``stats``.
+
+    Independent batches switch as a group: to the stiff method as soon as one system has
+    been stiff for ``max_stiff`` steps in a row, back once every running system has been
+    non-stiff for ``max_nonstiff`` steps. A batch pays for its most expensive member at
+    every iteration anyway (the vector field is evaluated for all systems at once), and the
+    L-stable method is accurate on the non-stiff members too; each system keeps its own
+    step size throughout.
+    """
 
     implicit = True
 
-    def __init__(self, term, opts, dtype, device, differentiable):
+    def __init__(self, term, opts, dtype, device, independent, differentiable):
         spec: AutoSwitch = opts.tableau
         self.spec = spec
+        self.independent = independent
         self.explicit = ExplicitStepper(term, METHODS[spec.nonstiff], dtype, device)
         stiff = METHODS[spec.stiff]
         cls = RosenbrockStepper if stiff.kind == "rosenbrock" else DIRKStepper
-        self.stiff = cls(term, stiff, opts, dtype, device, False, differentiable)
+        self.stiff = cls(term, stiff, opts, dtype, device, independent, differentiable)
         self.current = self.explicit
         bound = self.explicit.method.stability_bound
         if bound is None:
@@ -94,7 +104,7 @@ class AutoStepper:
         a_prev = torch.cat([tab.a[len(tab.c) - 2], b.new_zeros(2)])
         self.w = b - a_prev
         self.rtol, self.atol = opts.rtol, opts.atol
-        self.count = 0
+        self.count = 0  # joint: an int; independent: one count per system
         self.switches: list = []
         self.k1 = None
         self.retry = 1.0
@@ -116,20 +126,18 @@ class AutoStepper:
         self.k1 = self.current.k1
         self.retry = self.current.retry
         self._ks = ks
+        self._t = t
         return y1, ks, failed
 
     def after(self, accepted, h, t=None):
         self.current.after(accepted, h)
+        if self.independent:
+            return self._after_batch(accepted, h)
         if not accepted:
             return
         spec = self.spec
         if self.current is self.explicit:
-            with torch.no_grad():
-                ks, scale = self._ks, self._scale
-                num = torch.linalg.vector_norm((ks[-1] - ks[-2]) / scale)
-                den = torch.linalg.vector_norm(torch.mv(torch.stack(ks, dim=-1), self.w) / scale)
-                h_rho = float(num / den) if float(den) > 0 else 0.0  # (y1 − Y_{s−1}) / h = K w
-            stiff = h_rho > spec.stiff_tol * self.bound
+            stiff = float(self._h_rho()) > spec.stiff_tol * self.bound
             self.count = self.count + 1 if stiff else 0
             if self.count >= spec.max_stiff:
                 self._switch(self.stiff, t)
@@ -139,6 +147,33 @@ class AutoStepper:
             self.count = self.count + 1 if nonstiff else 0
             if self.count >= spec.max_nonstiff:
                 self._switch(self.explicit, t)
+
+    def _h_rho(self):
+        """Shampine's ``|h| ρ`` of the explicit step just taken (one value, or one per system)."""
+        with torch.no_grad():
+            ks, scale = self._ks, self._scale
+            num = torch.linalg.vector_norm((ks[-1] - ks[-2]) / scale, dim=-1)
+            den = torch.linalg.vector_norm(torch.stack(ks, dim=-1) @ self.w / scale, dim=-1)  # (y1 − Y_{s−1}) / h
+            return torch.where(den > 0, num / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(den))
+
+    def _after_batch(self, accepted, h):
+        spec = self.spec
+        if not isinstance(self.count, torch.Tensor):
+            self.count = torch.zeros(accepted.shape, dtype=torch.long, device=accepted.device)
+        running = h.reshape(-1) != 0  # frozen (finished or failed) systems stand still with h = 0
+        if self.current is self.explicit:
+            flag = self._h_rho() > spec.stiff_tol * self.bound
+        else:
+            with torch.no_grad():
+                J = self.stiff.J.detach()
+                rho = torch.minimum(torch.linalg.matrix_norm(J, ord=math.inf), torch.linalg.matrix_norm(J, ord=1))
+            flag = h.reshape(-1).abs().to(rho.dtype) * rho < spec.nonstiff_tol * self.bound
+        self.count = torch.where(accepted, torch.where(flag, self.count + 1, 0), self.count)
+        if self.current is self.explicit:
+            if bool((running & (self.count >= spec.max_stiff)).any()):
+                self._switch(self.stiff, float(self._t[running].min()))
+        elif bool(running.any()) and bool((self.count[running] >= spec.max_nonstiff).all()):
+            self._switch(self.explicit, float(self._t[running].min()))
 
     def _switch(self, to, t):
         self.current = to
@@ -162,7 +197,7 @@ def make_stepper(term, opts, dtype, device, independent: bool, differentiable: b
     method = opts.tableau
     kind = getattr(method, "kind", "explicit")
     if kind == "auto":
-        return AutoStepper(term, opts, dtype, device, differentiable)
+        return AutoStepper(term, opts, dtype, device, independent, differentiable)
     if kind == "dirk":
         return DIRKStepper(term, method, opts, dtype, device, independent, differentiable)
     if kind == "rosenbrock":

@@ -146,14 +146,15 @@ class DenseIndependent:
         self.tab = tab
         self.packer = packer
         self.direction = direction  # (B,)
-        self.t0, self.h, self.y, self.ks, self.accepted = [], [], [], [], []
+        self.t0, self.h, self.y, self.ks, self.accepted, self.tabs = [], [], [], [], [], []
 
-    def append(self, t, h, y, ks, accepted):
+    def append(self, t, h, y, ks, accepted, tab=None):
         self.t0.append(t)
         self.h.append(h)
         self.y.append(y)
         self.ks.append(torch.stack(ks, dim=-1))
         self.accepted.append(accepted)
+        self.tabs.append(self.tab if tab is None else tab)
 
     def evaluate(self, t):
         from sciml.integrate.stepper import dense_weights
@@ -189,7 +190,15 @@ class DenseIndependent:
         step = torch.stack(self.h)[r, b]
         theta = ((tq.T - start) / torch.where(step == 0, torch.ones_like(step), step)).clamp(0, 1)
         Y = torch.stack(self.y)[r, b]  # (B, M, N)
-        K = torch.stack(self.ks)[r, b]  # (B, M, N, S)
-        W = dense_weights(self.tab, theta.to(y_ref.dtype))  # (B, M, S)
-        out = Y + step.to(y_ref.dtype)[..., None] * torch.einsum("bmns,bms->bmn", K, W)
+        H = step.to(y_ref.dtype)[..., None]
+        out = None
+        for tab in {id(tb): tb for tb in self.tabs}.values():  # one group per method (several with "auto")
+            rows = [i for i, tb in enumerate(self.tabs) if tb is tab]
+            where = torch.full((R,), -1, dtype=torch.long, device=t0.device)
+            where[rows] = torch.arange(len(rows), device=t0.device)
+            pos = where[r]  # (B, M): the record's place among this method's records, −1 if not one
+            K = torch.stack([self.ks[i] for i in rows])[pos.clamp(min=0), b]  # (B, M, N, S)
+            W = dense_weights(tab, theta.to(y_ref.dtype))  # (B, M, S)
+            vals = Y + H * torch.einsum("bmns,bms->bmn", K, W)
+            out = vals if out is None else torch.where((pos >= 0)[..., None], vals, out)
         return self.packer.unpack_series(out.transpose(0, 1))

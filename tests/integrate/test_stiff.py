@@ -233,6 +233,48 @@ def test_auto_switches_to_the_stiff_method_and_reports_it():
     assert sol.stats["n_steps"] < 300
 
 
+def test_auto_in_an_independent_batch_switches_as_a_group():
+    k1 = torch.tensor([0.01, 0.04, 0.1], dtype=F64)
+    y0 = torch.tensor([[1.0, 0.0, 0.0]] * 3, dtype=F64)
+    t = torch.tensor([0.0, 1.0, 1e3], dtype=F64)
+    sol = solve_ivp(robertson(k1=k1).f, (0.0, 1e3), y0, t_eval=t, method="auto", batch="independent", rtol=1e-6,
+                    atol=1e-10, dense=True)
+    assert sol.stats["n_switches"] >= 1 and sol.stats["switches"][0][1] == "rodas5p"
+    assert int(sol.stats["n_steps"].max()) < 400  # tsit5 alone needs ~10⁴ steps here
+    for i in range(3):
+        ref = scipy_solve_ivp(robertson(k1=float(k1[i])).f_numpy, (0.0, 1e3), [1.0, 0.0, 0.0], method="Radau",
+                              rtol=1e-11, atol=1e-14, t_eval=[1.0, 1e3], dense_output=True)
+        np.testing.assert_allclose(sol.ys[1:, i].numpy(), ref.y.T, rtol=1e-4, atol=1e-10)
+        # the interpolant across the switch: tsit5 steps before it, rodas5p steps after it
+        tq = np.array([1e-3, 0.2, 3.0, 500.0])
+        dense = sol.evaluate(torch.tensor(tq, dtype=F64))[:, i].numpy()
+        np.testing.assert_allclose(dense, ref.sol(tq).T, rtol=1e-3, atol=1e-9)
+
+
+def test_auto_in_an_independent_batch_stays_explicit_when_nothing_is_stiff():
+    y0 = torch.tensor([[1.0, 1.0], [2.0, 0.5]], dtype=F64)
+    t = torch.tensor([0.0, 10.0], dtype=F64)
+    kw = dict(t_eval=t, batch="independent", rtol=1e-6, atol=1e-9)
+    sol = solve_ivp(lotka_volterra, (0.0, 10.0), y0, method="auto", **kw)
+    ref = solve_ivp(lotka_volterra, (0.0, 10.0), y0, method="tsit5", **kw)
+    assert sol.stats["n_switches"] == 0
+    torch.testing.assert_close(sol.ys, ref.ys, rtol=0, atol=0)
+
+
+def test_auto_in_an_independent_batch_has_checkpoint_gradients():
+    k = torch.tensor([0.02, 0.08], dtype=F64, requires_grad=True)
+    y0 = torch.tensor([[1.0, 0.0, 0.0]] * 2, dtype=F64)
+    grads = []
+    for mode in ("direct", "checkpoint"):
+        problem = robertson(k1=k)
+        sol = solve_ivp(problem.f, (0.0, 50.0), y0, t_eval=torch.tensor([0.0, 50.0], dtype=F64), method="auto",
+                        batch="independent", rtol=1e-7, atol=1e-11, gradient=mode, adjoint_params=(k,))
+        assert sol.stats["n_switches"] >= 1
+        grads.append(torch.autograd.grad(sol.ys[-1, :, 0].sum(), k)[0])
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-8, atol=1e-12)
+    assert bool((grads[0] < 0).all())  # a faster first reaction leaves less of species 1
+
+
 # ------------------------------------------------------------------------------------------ Jacobians
 def test_user_jacobian_gives_the_same_solution():
     k1, k2, k3 = 0.04, 3e7, 1e4
@@ -396,8 +438,6 @@ def test_invalid_combinations_are_rejected():
     y0 = problem.initial()
     with pytest.raises(InputError, match="gradient"):
         solve_ivp(MLPField(dim=3), (0.0, 1.0), y0, method="rodas5p", gradient="backsolve")
-    with pytest.raises(InputError, match="method"):
-        solve_ivp(problem.f, (0.0, 1.0), y0[None], method="auto", batch="independent")
     with pytest.raises(InputError, match="newton_tol"):
         solve_ivp(problem.f, (0.0, 1.0), y0, method="kvaerno5", newton_tol=-1.0)
 
