@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["StiffProblem", "robertson", "van_der_pol", "hires", "orego", "PROBLEMS"]
+__all__ = ["StiffProblem", "robertson", "van_der_pol", "hires", "orego", "brusselator", "PROBLEMS"]
 
 
 @dataclass(frozen=True)
@@ -101,4 +101,38 @@ def orego(t1: float = 360.0) -> StiffProblem:
     return StiffProblem("orego", f, f_numpy, (1.0, 2.0, 3.0), t1)
 
 
-PROBLEMS = {"robertson": robertson, "van_der_pol": van_der_pol, "hires": hires, "orego": orego}
+def brusselator(n: int = 500, alpha: float = 0.02, t1: float = 10.0) -> StiffProblem:
+    """The 1-D Brusselator by the method of lines (BRUSS, Hairer & Wanner II, IV.10): ``2n`` unknowns.
+
+    ``u_t = 1 + u²v − 4u + α u_xx``, ``v_t = 3u − u²v + α v_xx`` on ``x ∈ (0, 1)`` with ``u = 1``,
+    ``v = 3`` at both ends, ``u(x, 0) = 1 + sin 2πx``, ``v(x, 0) = 3``; central differences on ``n``
+    interior points, state ``(u_1, …, u_n, v_1, …, v_n)``. Stiff through the diffusion term
+    (eigenvalues down to about ``−4α(n+1)²``): the method-of-lines case of a stiff solver.
+    """
+    c = alpha * (n + 1) ** 2
+
+    def lap(w, edge):
+        inner = w[..., :-2] - 2 * w[..., 1:-1] + w[..., 2:]
+        first = edge - 2 * w[..., :1] + w[..., 1:2]
+        last = w[..., -2:-1] - 2 * w[..., -1:] + edge
+        return torch.cat([first, inner, last], dim=-1)
+
+    def f(t, y):
+        u, v = y[..., :n], y[..., n:]
+        uuv = u * u * v
+        return torch.cat([1 + uuv - 4 * u + c * lap(u, 1.0), 3 * u - uuv + c * lap(v, 3.0)], dim=-1)
+
+    def f_numpy(t, y):
+        u, v = y[:n], y[n:]
+        up, vp = np.concatenate([[1.0], u, [1.0]]), np.concatenate([[3.0], v, [3.0]])
+        uuv = u * u * v
+        return np.concatenate([1 + uuv - 4 * u + c * (up[:-2] - 2 * u + up[2:]),
+                               3 * u - uuv + c * (vp[:-2] - 2 * v + vp[2:])])
+
+    x = np.arange(1, n + 1) / (n + 1)
+    y0 = tuple(np.concatenate([1 + np.sin(2 * np.pi * x), np.full(n, 3.0)]).tolist())
+    return StiffProblem(f"brusselator_{2 * n}", f, f_numpy, y0, t1, rtol=1e-6, atol=1e-8)
+
+
+PROBLEMS = {"robertson": robertson, "van_der_pol": van_der_pol, "hires": hires, "orego": orego,
+            "brusselator": brusselator}
