@@ -84,15 +84,15 @@ class BDFStepper(_ImplicitBase):
             self._rescale(h / self.h_D)
             self.h_D = h
         self.k1 = k1
-        k, coef, D = self.order, self.coef, self.D
-        y_pred = D[:k + 1].sum(0)
-        psi = torch.mv(D[1:k + 1].T, coef.psi[k])
+        k, coef = self.order, self.coef
+        P = coef.history[k] @ self.D[:k + 1]  # predictor, predictor − ψ, partial sums (see BDFTensors)
+        y_pred, base, sums = P[0], P[1], P[2:]
         c = h / coef.alpha[k]
         t_new = self.term.time(t + h_vec)  # one time tensor for every Newton iteration
         self._prepare(t, y, c)
         with torch.no_grad():
             scale = torch.abs(y_pred.detach()).mul_(self.opts.rtol).add_(self.opts.atol)
-            y_star, ok = self._newton(t_new, y_pred.detach(), psi.detach(), c, scale)
+            y_star, ok = self._newton(t_new, y_pred.detach(), base.detach(), c, scale)
         if not ok:
             self.n_newton_failures += 1
             if not self.fresh:
@@ -100,14 +100,12 @@ class BDFStepper(_ImplicitBase):
             else:
                 self.retry = 0.5
             return y, [], True
-        if self.differentiable:
-            R = y_pred - psi
-            y_new = _StageSolve.apply(R + c * self.term(t_new, y_star), y_star, self, t_new, c)
+        if self.differentiable:  # y = (y⁽⁰⁾ − ψ) + c f(t, y): the stage equation of an ESDIRK, hγ = c
+            y_new = _StageSolve.apply(base + c * self.term(t_new, y_star), y_star, self, t_new, c)
         else:
             y_new = y_star
         d = y_new - y_pred
-        # ∇ʲy_{n+1} = d + Σ_{m=j..k} ∇ᵐy_n (j = 1..k), then ∇^{k+1} = d
-        new = torch.cat([torch.addmm(d, coef.upper[k], D[1:k + 1]), d[None]])  # (k+1, N)
+        new = torch.cat([sums + d, d[None]])  # ∇ʲy_{n+1} = d + Σ_{m=j..k} ∇ᵐy_n (j = 1..k), then ∇^{k+1} = d
         self.pending = (y_new, new, d)
         return y_new, list(new.div(h).unbind(0)), False
 
@@ -149,15 +147,14 @@ class BDFStepper(_ImplicitBase):
             return torch.mv(self.inverse, b)
         return _lu_solve(self.LU, self.piv, b)
 
-    def _newton(self, t_new, y_pred, psi, c, scale):
-        """Simplified Newton for ``d``; Hairer's stopping rule ``η‖Δ‖ ≤ κ`` with the observed rate."""
+    def _newton(self, t_new, y_pred, base, c, scale):
+        """Simplified Newton on ``y = base + c f(t, y)`` from ``y⁽⁰⁾``; Hairer's stopping rule ``η‖Δ‖ ≤ κ``."""
         norm, kappa, max_iter, term = self.opts.norm, self.kappa, self.max_iter, self.term
         y = y_pred
-        psi_d = psi  # ψ + d, the part of the residual that moves with the iterate
         eta = self.eta
         prev = None
         for it in range(max_iter):
-            dy = self._solve(term(t_new, y).mul(c).sub_(psi_d))
+            dy = self._solve(torch.add(base - y, term(t_new, y), alpha=c))
             self.n_newton += 1
             nrm = float(norm(dy / scale))
             if not math.isfinite(nrm):
@@ -171,7 +168,6 @@ class BDFStepper(_ImplicitBase):
             else:
                 eta = max(eta, 1e-16) ** 0.8
             y = y + dy
-            psi_d = psi_d + dy
             if nrm == 0.0 or eta * nrm <= kappa:
                 self.eta = eta
                 self.n_iter = it + 1

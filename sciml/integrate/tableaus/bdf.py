@@ -90,13 +90,19 @@ class BDFTensors:
         kappa = (0.0,) + tuple(method.kappa)
         self.alpha = [(1.0 - kappa[k]) * self.gamma[k] for k in range(K + 1)]
         self.error_const = [kappa[k] * self.gamma[k] + 1.0 / (k + 1) for k in range(K + 1)]
-        # ψ = Σ_{m=1..k} γ_m ∇ᵐy_n / α_k, as weights over the rows ∇¹..∇ᵏ
-        self.psi = [None] + [torch.tensor([self.gamma[m] / self.alpha[k] for m in range(1, k + 1)], dtype=dtype,
-                                          device=device) for k in range(1, K + 1)]
-        # new differences: ∇ʲy_{n+1} = d + Σ_{m=j..k} ∇ᵐy_n, i.e. an upper-triangular ones matrix
-        self.upper = [None] + [torch.triu(torch.ones(k, k, dtype=dtype, device=device)) for k in range(1, K + 1)]
+        # one product with ∇⁰..∇ᵏ gives what a step needs of the history: the predictor y⁽⁰⁾ = Σ_{m≤k} ∇ᵐy_n,
+        # y⁽⁰⁾ − ψ with ψ = Σ_{m=1..k} γ_m ∇ᵐy_n / α_k, and the partial sums Σ_{m=j..k} ∇ᵐy_n (j = 1..k) that
+        # become the new differences ∇ʲy_{n+1} once the correction d is added
+        self.history = [None] + [torch.tensor(self._history_rows(k), dtype=dtype, device=device)
+                                 for k in range(1, K + 1)]
         self.orders = [None] + [_OrderTensors(k, self.error_const[k], dtype, device) for k in range(1, K + 1)]
         self.dtype, self.device = dtype, device
+
+    def _history_rows(self, k: int) -> list[list[float]]:
+        predictor = [1.0] * (k + 1)
+        base = [1.0] + [1.0 - self.gamma[m] / self.alpha[k] for m in range(1, k + 1)]
+        sums = [[1.0 if m >= j else 0.0 for m in range(k + 1)] for j in range(1, k + 1)]
+        return [predictor, base] + sums
 
 
 @dataclass(frozen=True)
