@@ -37,7 +37,7 @@ import torch
 from sciml.integrate.jacobian import JacobianEvaluator
 from sciml.integrate.stepper import combine, stage_time
 
-__all__ = ["ImplicitOptions", "DIRKStepper", "RosenbrockStepper"]
+__all__ = ["ImplicitOptions", "DIRKStepper", "RosenbrockStepper", "simplified_newton"]
 
 
 @dataclass
@@ -134,6 +134,39 @@ def _lu_solve(LU, piv, b):
     return torch.linalg.lu_solve(LU, piv, b.unsqueeze(-1)).squeeze(-1)
 
 
+def simplified_newton(term, t, R, Y, hg, solve, scale, norm, kappa: float, max_iter: int, eta: float,
+                      lookahead: bool = False):
+    """Solve ``Y = R + hg·f(t, Y)`` (one flat state) by simplified Newton from the guess ``Y``.
+
+    ``solve(b)`` applies ``(I − hg·J)⁻¹``. Converged when ``η‖ΔY‖ ≤ κ`` in the scaled norm, with
+    ``η = θ/(1 − θ)`` from the observed contraction ``θ`` (at the first iteration the previous
+    solve's ``η^0.8``); failed on NaN/Inf, on ``θ ≥ 0.99`` (``θ ≥ 1`` with ``lookahead``), or, with
+    ``lookahead``, when ``θ`` is too slow to reach ``κ`` in the iterations left (Hairer & Wanner II,
+    IV.8). Returns ``(Y, converged, η, iterations, largest θ)``.
+    """
+    prev = None
+    theta_max = 0.0
+    limit = 1.0 if lookahead else 0.99
+    for it in range(max_iter):
+        dY = solve(torch.add(R - Y, term(t, Y), alpha=hg))
+        nrm = float(norm(dY / scale))
+        if not math.isfinite(nrm):
+            return Y, False, eta, it + 1, theta_max
+        if prev is not None:
+            theta = nrm / prev if prev > 0 else 0.0
+            theta_max = max(theta_max, theta)
+            if theta >= limit or (lookahead and theta ** (max_iter - it) / (1.0 - theta) * nrm > kappa):
+                return Y, False, eta, it + 1, theta_max
+            eta = theta / (1.0 - theta)
+        else:
+            eta = max(eta, 1e-16) ** 0.8
+        Y = Y + dY
+        if eta * nrm <= kappa or nrm == 0.0:
+            return Y, True, eta, it + 1, theta_max
+        prev = nrm
+    return Y, False, eta, max_iter, theta_max
+
+
 class DIRKStepper(_ImplicitBase):
     """ESDIRK steps over a :class:`~sciml.integrate.tableaus.esdirk.DIRKTableau`."""
 
@@ -215,31 +248,14 @@ class DIRKStepper(_ImplicitBase):
         return Y, ks, failed
 
     def _newton_joint(self, t_i, R, Y, hg, scale):
-        norm, kappa, max_iter = self.opts.norm, self.kappa, self.max_iter
-        term = self.term
-        eta = self.eta
-        prev = None
-        for _ in range(max_iter):
-            res = torch.add(R - Y, term(t_i, Y), alpha=hg)
-            dY = _lu_solve(self.LU, self.piv, res)
-            Y = Y + dY
-            self.n_newton += 1
-            nrm = float(norm(dY / scale))
-            if not math.isfinite(nrm):
-                return Y, False
-            if prev is not None:
-                theta = nrm / prev if prev > 0 else 0.0
-                self.theta_max = max(self.theta_max, theta)
-                if theta >= 0.99:
-                    return Y, False
-                eta = theta / (1.0 - theta)
-            else:
-                eta = max(eta, 1e-16) ** 0.8
-            if eta * nrm <= kappa or nrm == 0.0:
-                self.eta = eta
-                return Y, True
-            prev = nrm
-        return Y, False
+        Y, ok, eta, iters, theta_max = simplified_newton(
+            self.term, t_i, R, Y, hg, lambda b: _lu_solve(self.LU, self.piv, b), scale, self.opts.norm, self.kappa,
+            self.max_iter, self.eta)
+        self.n_newton += iters
+        self.theta_max = max(self.theta_max, theta_max)
+        if ok:
+            self.eta = eta
+        return Y, ok
 
     def _attach(self, t_i, R, Y_star, hg):
         r = R + hg * self.term(t_i, Y_star)

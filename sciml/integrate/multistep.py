@@ -32,7 +32,7 @@ import math
 
 import torch
 
-from sciml.integrate.implicit import _ImplicitBase, _lu_solve, _newton_kappa, _StageSolve
+from sciml.integrate.implicit import _ImplicitBase, _lu_solve, _newton_kappa, _StageSolve, simplified_newton
 from sciml.integrate.tableaus.bdf import rescale_matrix
 
 __all__ = ["BDFStepper"]
@@ -148,32 +148,13 @@ class BDFStepper(_ImplicitBase):
         return _lu_solve(self.LU, self.piv, b)
 
     def _newton(self, t_new, y_pred, base, c, scale):
-        """Simplified Newton on ``y = base + c f(t, y)`` from ``y⁽⁰⁾``; Hairer's stopping rule ``η‖Δ‖ ≤ κ``."""
-        norm, kappa, max_iter, term = self.opts.norm, self.kappa, self.max_iter, self.term
-        y = y_pred
-        eta = self.eta
-        prev = None
-        for it in range(max_iter):
-            dy = self._solve(torch.add(base - y, term(t_new, y), alpha=c))
-            self.n_newton += 1
-            nrm = float(norm(dy / scale))
-            if not math.isfinite(nrm):
-                return y, False
-            if prev is not None:
-                rate = nrm / prev if prev > 0 else 0.0
-                # diverging, or too slow to converge in the iterations left
-                if rate >= 1.0 or rate ** (max_iter - it) / (1.0 - rate) * nrm > kappa:
-                    return y, False
-                eta = rate / (1.0 - rate)
-            else:
-                eta = max(eta, 1e-16) ** 0.8
-            y = y + dy
-            if nrm == 0.0 or eta * nrm <= kappa:
-                self.eta = eta
-                self.n_iter = it + 1
-                return y, True
-            prev = nrm
-        return y, False
+        """``y = (y⁽⁰⁾ − ψ) + c f(t, y)`` from ``y⁽⁰⁾``, giving up early when it will not converge in time."""
+        y, ok, eta, iters, _ = simplified_newton(self.term, t_new, base, y_pred, c, self._solve, scale,
+                                                 self.opts.norm, self.kappa, self.max_iter, self.eta, lookahead=True)
+        self.n_newton += iters
+        if ok:
+            self.eta, self.n_iter = eta, iters
+        return y, ok
 
     # ------------------------------------------------------------------- after the loop's verdict
     def after(self, accepted, h, t=None):
