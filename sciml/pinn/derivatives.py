@@ -8,9 +8,12 @@ results across terms and equations:
   up to two of every output at once; higher orders continue by autograd from the
   second-order ones;
 - ``"autograd"``: nested reverse mode, where one backward pass of an output gives its
-  derivative in *every* input variable, cached and reused by all higher derivatives.
+  derivative in *every* input variable, cached and reused by all higher derivatives;
+- ``"fused"``: for a plain tanh/sin MLP and derivatives of order up to two, the same
+  forward-mode jet with a hand-written reverse pass (:mod:`sciml.pinn.mlp_jet`), so that
+  autograd records one node for the whole network.
 
-``"auto"`` times both on the actual points and keeps the faster one.
+``"auto"`` times the engines the network allows on the actual points and keeps the fastest.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import time
 import torch
 
 from sciml.errors import InputError
+from sciml.pinn.mlp_jet import FUSED_ACTIVATIONS, fused_mlp_jet
 
 __all__ = ["NetworkDerivatives", "order", "parent"]
 
-ENGINES = ("auto", "jet", "autograd")
+ENGINES = ("auto", "jet", "autograd", "fused")
 
 
 def order(alpha) -> int:
@@ -65,10 +69,6 @@ class NetworkDerivatives:
         zero = (0,) * dim
         self.request = set(request) | {(k, zero) for k, _ in request}
         self.has_jet = hasattr(network, "jet")
-        self.engine = engine if engine != "auto" else ("jet" if self.has_jet else "autograd")
-        if self.engine == "jet" and not self.has_jet:
-            raise InputError("derivatives", "'autograd' for a network without a jet method", "'jet'")
-        self._auto = engine == "auto" and self.has_jet
         bases = {_base(a)[0] for _, a in self.request}
         first = sorted({i for b in bases for i, c in enumerate(b) if c > 0})
         pairs = sorted({tuple(i for i, c in enumerate(b) for _ in range(c)) for b in bases if order(b) == 2})
@@ -78,6 +78,27 @@ class NetworkDerivatives:
         self._pair_pos = {p: n for n, p in enumerate(pairs)}
         self.needs_input_grad = any(order(a) > 2 for _, a in self.request)
         self.max_order = max((order(a) for _, a in self.request), default=0)
+        self._fused_pairs = tuple((self._pos[a], self._pos[b]) for a, b in pairs)
+        self.has_fused = self._fused_layers() is not None
+        candidates = [e for e, ok in (("jet", self.has_jet), ("fused", self.has_fused)) if ok]
+        self.candidates = candidates + ["autograd"]
+        self.engine = engine if engine != "auto" else self.candidates[0]
+        if self.engine not in self.candidates:
+            why = {"jet": "a network with a jet method",
+                   "fused": "a plain tanh/sin MLP and derivatives of order 1 or 2"}[self.engine]
+            raise InputError("derivatives", f"one of {', '.join(self.candidates)} ('{self.engine}' needs {why})",
+                             repr(self.engine))
+        self._auto = engine == "auto" and len(self.candidates) > 1
+
+    def _fused_layers(self):
+        """The network's layers when the fused engine can serve this request, else None."""
+        plain = getattr(self.network, "plain_layers", None)
+        if plain is None or self.needs_input_grad or not self.first:
+            return None
+        layers = plain()
+        if layers is None or layers[2] not in FUSED_ACTIVATIONS:
+            return None
+        return layers
 
     def _index(self, device):
         pa = torch.tensor([self._pos[a] for a, _ in self.pairs], dtype=torch.long, device=device)
@@ -85,17 +106,24 @@ class NetworkDerivatives:
         return pa, pb
 
     def choose(self, X, loss_of, repeats=3):
-        """With ``engine="auto"``: time a loss evaluation and backward with each engine, keep the faster."""
+        """With ``engine="auto"``: time a loss evaluation and backward with each engine, keep the fastest."""
         if not self._auto:
             return self.engine
+        # On one CPU thread, time that thread's CPU: other processes sharing the core then blur
+        # the comparison far less than wall-clock time does.
+        cpu = X.device.type == "cpu" and torch.get_num_threads() == 1
+        clock = time.thread_time if cpu else time.perf_counter
+        sync = torch.cuda.synchronize if X.device.type == "cuda" else (lambda: None)
         timings = {}
-        for engine in ("jet", "autograd", "jet", "autograd"):
+        for engine in self.candidates * 2:
             self.engine = engine
-            start = time.perf_counter()
+            sync()
+            start = clock()
             for _ in range(repeats):
                 loss = loss_of()
                 loss.backward()
-            timings[engine] = min(timings.get(engine, float("inf")), time.perf_counter() - start)
+            sync()
+            timings[engine] = min(timings.get(engine, float("inf")), clock() - start)
         self.engine = min(timings, key=timings.get)
         self._auto = False
         for p in self.network.parameters():
@@ -103,8 +131,10 @@ class NetworkDerivatives:
         return self.engine
 
     def __call__(self, X):
-        if self.engine == "jet":
-            return self._jet(X)
+        if self.engine == "fused" and not X.requires_grad:
+            return self._fused(X)
+        if self.engine in ("jet", "fused") and self.has_jet:
+            return self._jet(X)  # also the fused engine's fallback when X needs its own gradient
         return self._autograd(X)
 
     # --- engines ----------------------------------------------------------------------------------
@@ -137,6 +167,24 @@ class NetworkDerivatives:
                 out[(k, tuple(current))] = value
             out[(k, alpha)] = value
         return {key: v for key, v in out.items() if key[0] != "_g"}
+
+    def _fused(self, X):
+        weights, biases, activation = self._fused_layers()
+        net = self.network
+        Y = fused_mlp_jet(X, weights, biases, activation, self.first, self._fused_pairs,
+                          getattr(net, "shift", None), getattr(net, "scale", None))
+        m, fields = len(self.first), weights[-1].shape[0]
+        out = {}
+        for k, alpha in self.request:
+            o = order(alpha)
+            if o == 0:
+                c = 0
+            elif o == 1:
+                c = 1 + self._pos[alpha.index(1)]
+            else:
+                c = 1 + m + self._pair_pos[tuple(i for i, a in enumerate(alpha) for _ in range(a))]
+            out[(k, alpha)] = Y[c * fields + k]
+        return out
 
     def _autograd(self, X):
         if not X.requires_grad:

@@ -102,6 +102,16 @@ class MLP(_Base):
     def feature_jet(self, X, first, pa, pb):
         return None  # plain coordinates: the first layer takes the shortcut
 
+    def plain_layers(self):
+        """``(weights, biases, activation)``, head included, when this is the plain MLP on the normalised
+        coordinates (so that :mod:`sciml.pinn.mlp_jet` may take its derivatives); None for subclasses
+        that change the features or the forward pass."""
+        cls = type(self)
+        if cls.features is not MLP.features or cls.forward is not MLP.forward or cls.jet is not MLP.jet:
+            return None
+        layers = [*self.layers, self.head]
+        return [layer.weight for layer in layers], [layer.bias for layer in layers], self.activation
+
     def jet(self, X, first, pa, pb):
         layers = list(self.layers)
         h = self.feature_jet(X, first, pa, pb)
