@@ -24,5 +24,9 @@ problem = pde.Problem(
 
 reference = str(Path(__file__).resolve().parent.parent / "data" / "allen_cahn_reference.h5")
 
-solve_options = {"network": {"hidden": [32, 32, 32, 32]}, "hard": True, "points": 4000, "resample": "rad",
-                 "iterations": 3000, "lbfgs": 20000}
+# The error sits where u stays near 0 (x = 0), where the equation amplifies any residual about e^5-fold
+# by t = 1, so the loss has to go low. The modified MLP lowered the loss floor of the plain 4 x 32 MLP
+# (which stalls near 1.6e-6); 2,000 fixed points (no resampling, no L-BFGS restarts) halve the cost of
+# an iteration against 4,000; Adam only starts the run, L-BFGS does the work.
+solve_options = {"network": {"type": "ModifiedMLP", "hidden": [32, 32, 32, 32]}, "hard": True, "points": 2000,
+                 "iterations": 500, "lbfgs": 20000}

@@ -70,7 +70,7 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
           derivatives: str = "auto", dtype=None, device=None, seed: int = 0, time_budget=None,
           adam_share: float = 0.3, lbfgs_history: int = 100, tolerance_grad: float = 0.0,
           tolerance_change: float = 0.0, lr_decay: float | None = None, progress: bool = True,
-          log_every: int = 100, callback=None, compile: bool = False) -> Result:
+          log_every: int = 100, callback=None, compile: bool = False, parameter_lr: float | None = None) -> Result:
     """Train a physics-informed network on ``problem`` and return a :class:`Result`.
 
     Parameters
@@ -78,7 +78,8 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
     network : None (MLP 3 x 64 tanh), "MLP" | "FourierMLP" | "ModifiedMLP", a spec dict such as
         ``{"type": "ModifiedMLP", "hidden": [64] * 4}``, or any torch Module (N, d) -> (N, fields).
     iterations, lbfgs : Adam steps, then L-BFGS iterations.
-    points : collocation count, or ``{"domain": n, "boundary": n, "initial": n}``.
+    points : collocation count, or ``{"domain": n, "boundary": n, "initial": n, "data": bool}``; ``data=True``
+        adds collocation points at the observation points of Data conditions (kept through resampling).
     sampler : "sobol" (default), "halton", "lhs" or "uniform".
     resample : None, "rar", "rard", "rad" or a strategy of :mod:`sciml.pinn.adaptive`.
     weights : {term label: weight}; weighting : None, "annealing", "self-adaptive" or an object.
@@ -89,6 +90,9 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
     lr_decay : multiply the Adam learning rate by this factor every 1000 steps.
     tolerance_grad, tolerance_change : L-BFGS tolerances (0: run to the iteration limit).
     callback : ``callback(iteration, loss, terms)`` called at every log; return True to stop.
+    parameter_lr : Adam learning rate of the learnable problem parameters (their log for positive ones);
+        None: ``lr``. Inverse problems often need a larger one, since Adam moves each raw parameter by
+        about ``lr`` per step.
     compile : evaluate the loss through ``torch.compile`` with forward-mode derivatives (fused kernels:
         faster iterations after a compilation of some seconds, cached on disk by torch between runs).
     """
@@ -104,6 +108,8 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
         raise InputError("time_budget", "a positive number of seconds or None", repr(time_budget))
     if not 0 < adam_share <= 1:
         raise InputError("adam_share", "a fraction in (0, 1]", repr(adam_share))
+    if parameter_lr is not None and not (isinstance(parameter_lr, (int, float)) and parameter_lr > 0):
+        raise InputError("parameter_lr", "a positive learning rate or None", repr(parameter_lr))
     if lr_decay is not None and not 0 < lr_decay <= 1:
         raise InputError("lr_decay", "a factor in (0, 1] or None", repr(lr_decay))
     dtype, device = resolve_dtype(dtype), resolve_device(device)
@@ -145,7 +151,7 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
 
     def resample_points():
         pde = loss_mod.groups[0]
-        X = strategy.update(problem, pde.X, loss_mod.pde_residual, rng)
+        X = strategy.update(problem, pde.X[:getattr(pde, "free", len(pde.X))], loss_mod.pde_residual, rng)
         new = build_groups(problem, counts, sampler, rng, skip, weights, domain_points=X)
         for g_old, g_new in zip(loss_mod.groups, new):
             g_new.weights = g_old.weights
@@ -155,7 +161,7 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
     bar = Progress(iterations + lbfgs, enabled=progress, desc="pinn")
     adam_done = 0
     try:
-        opt = _adam(params, lr)
+        opt = _adam(list(net.parameters()), lr, list(loss_mod.raw.values()), parameter_lr)
         sa_opt = None
         if isinstance(weighting, SelfAdaptive):
             sa_opt = torch.optim.Adam(loss_mod.adaptive.parameters(), lr=weighting.lr, maximize=True)
@@ -247,12 +253,15 @@ def solve(problem, network=None, *, iterations: int = 5000, lbfgs: int = 0, lr: 
     return Result(problem, net, constraints, history.finish(), info, loss_mod, hard_spec=_hard_spec(hard))
 
 
-def _adam(params, lr):
-    """Adam with the fused implementation where torch has one for these tensors."""
+def _adam(params, lr, extra=(), extra_lr=None):
+    """Adam (fused where torch has it for these tensors); ``extra`` parameters get ``extra_lr``."""
+    groups = [{"params": list(params)}]
+    if extra:
+        groups.append({"params": list(extra), "lr": lr if extra_lr is None else extra_lr})
     try:
-        return torch.optim.Adam(params, lr=lr, fused=True)
+        return torch.optim.Adam(groups, lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(groups, lr=lr)
 
 
 def opt_params_zero(params):

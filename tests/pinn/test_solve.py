@@ -95,6 +95,42 @@ def test_inverse_parameter_moves_towards_truth():
     assert len(result.history["parameters"]["k"]) == len(result.history["loss"])
 
 
+def _sine_inverse():
+    k = pde.Parameter("k", value=1.5, learnable=True, positive=True)
+    xs = np.linspace(-1, 1, 40)
+    return pde.Problem([sp.Eq(u.diff(x, 2), -k**2 * u)], pde.Interval(x, -1, 1),
+                       [pde.Data(u, {"x": xs}, np.sin(2 * xs))]), xs
+
+
+def test_collocation_at_data_points_stays_through_resampling():
+    problem, xs = _sine_inverse()
+    only = pinn.solve(problem, network={"hidden": [8]}, points={"domain": 0, "data": True}, iterations=5,
+                      progress=False)
+    assert only.info["collocation_points"] == len(xs)
+    np.testing.assert_array_equal(only._loss.groups[0].X[:, 0], xs)
+    result = pinn.solve(problem, network={"hidden": [8]}, points={"domain": 16, "data": True}, iterations=12,
+                        lbfgs=4, resample=pinn.RAD(every=5, candidates=100, lbfgs_every=2), progress=False)
+    X = result._loss.groups[0].X
+    assert len(X) == 16 + len(xs) and result._loss.groups[0].free == 16
+    np.testing.assert_array_equal(X[16:, 0], xs)
+    with pytest.raises(InputError, match="Data"):
+        pinn.solve(poisson_1d(), points={"domain": 8, "data": True}, iterations=1, progress=False)
+    with pytest.raises(InputError, match="positive"):
+        pinn.solve(poisson_1d(), points={"domain": 0}, iterations=1, progress=False)
+
+
+def test_parameter_learning_rate_sets_the_first_adam_step():
+    # Adam's first step moves every parameter by its learning rate; k is positive, so log k moves
+    problem, _ = _sine_inverse()
+    for plr, step in ((None, 1e-3), (0.1, 0.1)):
+        result = pinn.solve(problem, network={"hidden": [8]}, points=16, iterations=1, progress=False,
+                            parameter_lr=plr)
+        moved = abs(np.log(result.history["parameters"]["k"][0] / 1.5))
+        assert moved == pytest.approx(step, rel=1e-4)
+    with pytest.raises(InputError, match="parameter_lr"):
+        pinn.solve(problem, parameter_lr=0.0, iterations=1)
+
+
 def test_callable_equation_escape_hatch_gives_same_residual_as_sympy():
     def eq(points, d):
         return -d(u, x, x) - np.pi**2 * torch.sin(np.pi * points["x"])
@@ -146,3 +182,11 @@ def test_compiled_loss_matches_eager():
     b = pinn.solve(p, network={"hidden": [8]}, points=16, iterations=3, progress=False, compile=True)
     assert b.info["compiled"] and b.info["engine"] == "jet"
     np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["burgers_inverse", "allen_cahn"])
+def test_shipped_solve_options_are_accepted(problem_files, name):
+    pf = problem_files[name]
+    options = {**pf.solve_options, "iterations": 1, "lbfgs": 1, "progress": False, "derivatives": "autograd"}
+    result = pinn.solve(pf.problem, **options)
+    assert np.isfinite(result.history["loss"][-1])
