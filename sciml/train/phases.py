@@ -167,7 +167,8 @@ class FirstOrderRun:
 
     def __init__(self, spec: Optimizer, trainer):
         self.spec, self.trainer = spec, trainer
-        self.optimizer = spec.build(trainer.param_groups)
+        # copies: torch optimisers write their settings into the group dicts they are given
+        self.optimizer = spec.build([dict(g) for g in trainer.param_groups])
         self.scheduler = make_scheduler(spec.schedule, self.optimizer, spec.steps)
         self.plateau = isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
         device = trainer.device

@@ -18,7 +18,7 @@ from sciml.atomic import atomic_write
 from sciml.errors import InputError, ModelFileError
 from sciml.train.checkpoint import read_state, write_state
 
-__all__ = ["Checkpoints", "find_checkpoint", "load_training_state"]
+__all__ = ["Checkpoints", "find_checkpoint", "load_training_state", "checkpoint_root"]
 
 _STEP = re.compile(r"^step-(\d{9})(-final)?$")
 
@@ -53,7 +53,7 @@ class Checkpoints:
         if self.last_iteration is not None and iteration <= self.last_iteration:
             return False
         if self.every is not None:
-            before = -1 if self.last_iteration is None else self.last_iteration
+            before = 0 if self.last_iteration is None else self.last_iteration
             if iteration // self.every > before // self.every:
                 return True
         return self.seconds is not None and time.monotonic() - self.last_time >= self.seconds
@@ -79,6 +79,12 @@ class Checkpoints:
 
     def __repr__(self):
         return f"Checkpoints({str(self.directory)!r}, every={self.every}, seconds={self.seconds}, keep={self.keep})"
+
+
+def checkpoint_root(path) -> Path:
+    """The directory of a run's checkpoints, given it or one of its ``step-*`` checkpoints."""
+    path = Path(path)
+    return path.parent if (path / "weights.pt").exists() or (path / "meta.json").exists() else path
 
 
 def _candidates(directory: Path) -> list[Path]:

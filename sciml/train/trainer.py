@@ -22,7 +22,7 @@ from sciml.train.phases import Adam, Phase
 from sciml.train.progress import Progress
 from sciml.train.rng import capture_rng, restore_rng
 from sciml.train.signals import Interrupts, TrainingInterrupted
-from sciml.train.store import Checkpoints, find_checkpoint, load_training_state
+from sciml.train.store import Checkpoints, checkpoint_root, find_checkpoint, load_training_state
 
 __all__ = ["Trainer", "TrainResult", "train"]
 
@@ -124,7 +124,7 @@ class Trainer:
         if resume is True and self.store is None:
             raise InputError("resume", "a checkpoint directory (or checkpoint= with resume=True)", "True")
         if isinstance(resume, (str, Path)) and self.store is None:
-            self.store = Checkpoints(_root(Path(resume)))
+            self.store = Checkpoints(checkpoint_root(resume))
         self.resume = resume
         self.progress, self.log_every, self.desc = bool(progress), log_every, desc
         self.log_values, self.final_log = log_values, bool(final_log)
@@ -442,10 +442,6 @@ class Trainer:
                 "resumed_from": None if self._resumed_from is None else str(self._resumed_from),
                 "checkpoint": None if self._last_checkpoint is None else str(self._last_checkpoint)}
         return TrainResult(self.model, self.history.state_dict(), info)
-
-
-def _root(path: Path) -> Path:
-    return path.parent if (path / "weights.pt").exists() or (path / "meta.json").exists() else path
 
 
 def _groups(params, model):
