@@ -74,3 +74,22 @@ def test_nproc_is_stripped_from_the_relaunched_command():
     assert cmd[-4:] == args
     with pytest.raises(InputError, match="nproc"):
         torchrun_command(0, args)
+
+
+@pytest.mark.slow
+def test_sciml_solve_nproc_2_runs_under_torchrun_and_matches_one_process(tmp_path):
+    from sciml.cli import main
+
+    problem = tmp_path / "p.py"
+    problem.write_text(
+        "import sympy as sp\nfrom sciml import pde\nx = sp.Symbol('x')\nu = sp.Function('u')(x)\n"
+        "problem = pde.Problem([sp.Eq(-u.diff(x, 2), sp.pi**2 * sp.sin(sp.pi * x))], pde.Interval(x, -1, 1),\n"
+        "                      [pde.Dirichlet(u, 0, on='boundary')])\n"
+        "solve_options = {'network': {'hidden': [12]}, 'points': 48, 'iterations': 60, 'lbfgs': 20,\n"
+        "                 'derivatives': 'autograd', 'log_every': 10}\n")
+    for n, out in ((2, "two"), (None, "one")):
+        args = ["solve", str(problem), "--out", str(tmp_path / out), "--no-progress"]
+        assert main(args + (["--nproc", str(n)] if n else [])) == 0
+    two, one = (json.loads((tmp_path / o / "metrics.json").read_text()) for o in ("two", "one"))
+    assert two["iterations"] == one["iterations"] == 80
+    assert two["final_loss"] == pytest.approx(one["final_loss"], rel=1e-9)
