@@ -15,6 +15,7 @@ carries the loss values and the stop flags of every rank in the same message.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 from dataclasses import dataclass
@@ -168,6 +169,7 @@ def setup(device=None, enabled="auto", timeout: float | None = None) -> Context:
             raise DistributedError(f"rank {rank} of {world}: could not join the process group ({exc})",
                                    hint="check MASTER_ADDR/MASTER_PORT and that every rank was started") from exc
         _OWNED = True
+        atexit.register(shutdown)
     _CURRENT = Context(rank=rank, world=world, local_rank=local, device=device, backend=backend, timeout=timeout)
     return _CURRENT
 

@@ -278,7 +278,8 @@ class Trainer:
     def evaluate_full(self):
         """(loss, terms) on all data (this rank's part, summed over ranks), without a backward pass."""
         batch, share = self.next_batch(full=True)
-        loss, terms = self.evaluate(batch)
+        with torch.enable_grad():  # losses with input derivatives (PINNs) need the graph even here
+            loss, terms = self.evaluate(batch)
         if share != 1:
             loss, terms = loss * share, {k: v * share for k, v in terms.items()}
         if self.context.active:
