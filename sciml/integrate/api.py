@@ -12,6 +12,7 @@ import torch
 
 from sciml.errors import InputError, SolverError
 from sciml.integrate import checks
+from sciml.integrate.corrected import Corrected
 from sciml.integrate.events import Event, EventTracker, as_events, attach_event_gradient
 from sciml.integrate.gradients.backsolve import AdjointOptions, solve_backsolve
 from sciml.integrate.gradients.checkpoint import solve_checkpoint
@@ -74,7 +75,13 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         stiff problems (adaptive, L-stable); ``bdf`` (joint mode, ``gradient="direct"``):
         variable-order BDF/NDF (Shampine & Reichelt 1997, as scipy's BDF and MATLAB's ode15s),
         one Jacobian for many steps, for large stiff systems and cheap steps; ``auto``: tsit5,
-        switching to rodas5p while the problem is stiff (switches in ``stats["switches"]``).
+        switching to rodas5p while the problem is stiff (switches in ``stats["switches"]``);
+        ``symplectic_euler``, ``leapfrog`` (velocity Verlet), ``ruth3``, ``yoshida4``: symplectic
+        splitting methods (fixed step) for separable Hamiltonian systems, the state ``(q, p)`` or
+        one tensor whose last dimension is ``[q, p]`` (no energy drift over long times; see
+        :mod:`sciml.integrate.tableaus.symplectic`); or a
+        :class:`~sciml.integrate.corrected.Corrected` method (a fixed-step method plus a learned
+        correction: hypersolvers).
     rtol, atol : float or tensor
         Relative and absolute tolerances, scalars or one per state component; the error of a
         step is the RMS of ``err / (atol + rtol·max(|y0|, |y1|))`` (Hairer's norm).
@@ -146,6 +153,12 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         raise InputError("gradient", f"'direct' or 'checkpoint' with the implicit method {tableau.name!r}",
                          "'backsolve'", "the exact gradient of an implicit solve comes from gradient="
                                         "'checkpoint' (memory for one state per step) or 'direct'")
+    if gradient == "backsolve" and tableau.kind in ("partitioned", "corrected") and (
+            adjoint_method is None or _resolve_method(adjoint_method, "adjoint_method").kind == "partitioned"):
+        raise InputError("adjoint_method", f"a Runge–Kutta method for the adjoint of {tableau.name!r} (e.g. 'rk4' "
+                                           "with the same step_size, or 'dopri5')", repr(adjoint_method),
+                         "the adjoint system has no (q, p) structure; or use gradient='checkpoint', the exact "
+                         "gradient of the discrete solve")
     if event_list and gradient == "backsolve":
         raise InputError("gradient", "'direct' or 'checkpoint' with events", "'backsolve'",
                          "use gradient='checkpoint' for memory-lean exact gradients through events")
@@ -475,7 +488,9 @@ def _check_batch_state(tensors) -> None:
 def _resolve_method(method, name: str = "method"):
     if method is None:
         method = "dopri5"
-    if method == "auto" and name == "method":
+    if isinstance(method, Corrected) and name == "method":
+        return method
+    if isinstance(method, str) and method == "auto" and name == "method":
         return AUTO
     if not isinstance(method, str) or method not in METHODS:
         choices = ", ".join(METHODS) + (", auto" if name == "method" else "")

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 
 import torch
 
+from sciml.integrate.corrected import CorrectedStepper
 from sciml.integrate.implicit import DIRKStepper, RosenbrockStepper
 from sciml.integrate.multistep import BDFStepper
+from sciml.integrate.partitioned import PartitionedStepper
 from sciml.integrate.stepper import ExplicitStepper
 from sciml.integrate.tableaus import METHODS
 
@@ -204,4 +206,8 @@ def make_stepper(term, opts, dtype, device, independent: bool, differentiable: b
         return RosenbrockStepper(term, method, opts, dtype, device, independent, differentiable)
     if kind == "bdf":
         return BDFStepper(term, method, opts, dtype, device, independent, differentiable)
+    if kind == "partitioned":
+        return PartitionedStepper(term, method, dtype, device)
+    if kind == "corrected":
+        return CorrectedStepper(term, method, dtype, device)
     return ExplicitStepper(term, method, dtype, device)

@@ -4,8 +4,10 @@ Explicit methods are :class:`ButcherTableau`; the stiff (L-stable, implicit) one
 :class:`~sciml.integrate.tableaus.esdirk.DIRKTableau` (kvaerno3, kvaerno5) and
 :class:`~sciml.integrate.tableaus.rosenbrock.RosenbrockTableau` (rodas5, rodas5p); the one
 multistep family, variable-order BDF/NDF, is :class:`~sciml.integrate.tableaus.bdf.BDFMethod`
-(its coefficients per order). Every method has ``kind`` (``"explicit"``, ``"dirk"``,
-``"rosenbrock"``, ``"bdf"``), ``implicit``, ``adaptive``,
+(its coefficients per order); the symplectic splitting methods for separable Hamiltonian systems
+are :class:`~sciml.integrate.tableaus.symplectic.PartitionedTableau` (kicks and drifts).
+Every method has ``kind`` (``"explicit"``, ``"dirk"``,
+``"rosenbrock"``, ``"bdf"``, ``"partitioned"``), ``implicit``, ``adaptive``,
 ``fsal``, ``order`` and a ``dense`` continuous extension.
 """
 
@@ -16,18 +18,20 @@ from sciml.integrate.tableaus.dormand_prince import DOPRI5, DOPRI8
 from sciml.integrate.tableaus.esdirk import KVAERNO3, KVAERNO5, DIRKTableau
 from sciml.integrate.tableaus.low_order import ADAPTIVE_HEUN, BOSH3, FEHLBERG2
 from sciml.integrate.tableaus.rosenbrock import RODAS5, RODAS5P, RosenbrockTableau
+from sciml.integrate.tableaus.symplectic import LEAPFROG, RUTH3, SYMPLECTIC_EULER, YOSHIDA4, PartitionedTableau
 from sciml.integrate.tableaus.tsitouras import TSIT5
 
 __all__ = ["ButcherTableau", "DenseOutput", "TableauTensors", "DIRKTableau", "RosenbrockTableau", "BDFMethod",
-           "METHODS",
-           "FIXED_STEP", "ADAPTIVE", "EXPLICIT", "IMPLICIT"]
+           "PartitionedTableau", "METHODS",
+           "FIXED_STEP", "ADAPTIVE", "EXPLICIT", "IMPLICIT", "SYMPLECTIC"]
 
 METHODS: dict = {
     tab.name: tab
     for tab in (EULER, MIDPOINT, HEUN, HEUN3, RK4, RK38, ADAPTIVE_HEUN, FEHLBERG2, BOSH3, DOPRI5, TSIT5, DOPRI8,
-                KVAERNO3, KVAERNO5, RODAS5, RODAS5P, BDF)
+                KVAERNO3, KVAERNO5, RODAS5, RODAS5P, BDF, SYMPLECTIC_EULER, LEAPFROG, RUTH3, YOSHIDA4)
 }
 FIXED_STEP = tuple(name for name, tab in METHODS.items() if not tab.adaptive)
 ADAPTIVE = tuple(name for name, tab in METHODS.items() if tab.adaptive)
 EXPLICIT = tuple(name for name, tab in METHODS.items() if not tab.implicit)
 IMPLICIT = tuple(name for name, tab in METHODS.items() if tab.implicit)
+SYMPLECTIC = tuple(name for name, tab in METHODS.items() if tab.kind == "partitioned")
