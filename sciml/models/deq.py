@@ -23,7 +23,8 @@ __all__ = ["DEQ", "Anderson", "anderson"]
 @dataclass(frozen=True)
 class Anderson:
     """Anderson acceleration: ``m`` past iterates, stop at relative residual ``tol`` or ``max_iter``
-    iterations; ``beta`` mixing, ``lam`` Tikhonov regularisation of the least-squares system."""
+    iterations; ``beta`` mixing, ``lam`` Tikhonov regularisation of the least-squares system
+    (relative to the largest squared residual in the history)."""
 
     m: int = 5
     tol: float = 1e-6
@@ -73,7 +74,10 @@ def anderson(g, z0: torch.Tensor, options: Anderson | None = None):
         while residual > options.tol and iterations < options.max_iter:
             k = min(iterations, m)
             D = F[:, :k] - X[:, :k]
-            Hm[:, 1:k + 1, 1:k + 1] = D @ D.transpose(1, 2) + options.lam * eye[:k, :k]
+            gram = D @ D.transpose(1, 2)
+            # Tikhonov term relative to the Gram matrix's scale, so it does not swamp it near convergence
+            scale = gram.diagonal(dim1=1, dim2=2).amax(-1).clamp_min(torch.finfo(gram.dtype).tiny)
+            Hm[:, 1:k + 1, 1:k + 1] = gram + options.lam * scale[:, None, None] * eye[:k, :k]
             alpha = torch.linalg.solve(Hm[:, :k + 1, :k + 1], rhs[:, :k + 1])[:, 1:k + 1, 0]  # (B, k)
             mixed = options.beta * (alpha[:, None] @ F[:, :k])[:, 0]
             if options.beta < 1:

@@ -121,7 +121,7 @@ def density_objective():
 
 
 def fit(model, data, *, loss="mse", objective=None, steps: int = 500, lr: float = 1e-2, batch_size: int | None = None,
-        phases=None, shooting: MultipleShooting | None = None, early_stopping: int | None = None, seed: int = 0,
+        phases=None, shooting: MultipleShooting | None = None, early_stopping=None, seed: int = 0,
         callbacks=(), progress: bool = False, log_every: int | None = None, **trainer_options):
     """Train ``model`` on ``data`` through :class:`sciml.train.Trainer`; returns its :class:`~sciml.train.TrainResult`.
 
@@ -135,7 +135,8 @@ def fit(model, data, *, loss="mse", objective=None, steps: int = 500, lr: float 
     steps, lr : the default phase, ``Adam(steps, lr=lr)``; ``phases`` replaces it (e.g. ``[Adam(300), LBFGS(50)]``).
     batch_size : rows (trajectories, pairs, samples) per step; None = all.
     shooting : :class:`~sciml.models.MultipleShooting` for long trajectories.
-    early_stopping : stop when the logged loss has not improved for this many logs.
+    early_stopping : stop when the logged loss has not improved for this many logs (or a
+        :class:`sciml.train.EarlyStopping` with its ``min_delta``).
     seed : the batches' shuffling seed.
     callbacks, progress, log_every, **trainer_options : passed to :class:`sciml.train.Trainer`
         (``checkpoint=``, ``resume=``, ``budget=``, ``device=``, ``dtype=``, ``fingerprint=``, ...).
@@ -155,7 +156,7 @@ def fit(model, data, *, loss="mse", objective=None, steps: int = 500, lr: float 
         raise InputError("objective", "objective(model, batch) for a custom sampler", None)
     callbacks = list(callbacks)
     if early_stopping is not None:
-        callbacks.append(EarlyStopping(early_stopping))
+        callbacks.append(early_stopping if isinstance(early_stopping, EarlyStopping) else EarlyStopping(early_stopping))
     if phases is None:
         phases = [Adam(steps, lr=lr)]
     if log_every is None:

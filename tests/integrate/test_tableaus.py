@@ -5,8 +5,8 @@ from sciml.integrate.tableaus import ADAPTIVE, METHODS
 
 # Butcher-form tableaus (explicit and ESDIRK, whose rows include the diagonal); the Rosenbrock
 # tableaus are in transformed variables and are checked in tests/integrate/test_stiff.py, the
-# multistep BDF coefficients in tests/integrate/test_bdf.py
-BUTCHER = [n for n, tab in METHODS.items() if tab.kind not in ("rosenbrock", "bdf")]
+# multistep BDF coefficients in tests/integrate/test_bdf.py, the splitting methods in test_symplectic.py
+BUTCHER = [n for n, tab in METHODS.items() if tab.kind not in ("rosenbrock", "bdf", "partitioned")]
 
 
 @pytest.mark.parametrize("name", BUTCHER)
@@ -34,7 +34,7 @@ def test_embedded_weights_are_consistent(name):
     assert sum(tab.b_error) == pytest.approx(0.0, abs=1e-14)
 
 
-@pytest.mark.parametrize("name", [n for n, tab in METHODS.items() if tab.kind != "bdf"])
+@pytest.mark.parametrize("name", [n for n, tab in METHODS.items() if tab.kind not in ("bdf", "partitioned")])
 def test_dense_output_ends_at_the_solution(name):
     tab = METHODS[name]
     P = np.array(tab.dense.coefficients)
