@@ -140,7 +140,7 @@ class CNF(nn.Module):
         sol = self.options.solve(func, t, y0, params)
         self.stats = sol.stats
         z0, integral = sol.ys[0][-1], sol.ys[1][-1]  # integral = ∫_{t0}^{t1} tr(∂f/∂z) dt
-        self.penalties = reg.terms(sol.ys[2][-1]) if reg.active else {}
+        self.penalties = reg.terms(-sol.ys[2][-1]) if reg.active else {}  # solved from t1 back to 0
         return self.base_log_prob(z0) - integral
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

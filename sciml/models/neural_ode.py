@@ -110,7 +110,8 @@ class NeuralODE(nn.Module):
         self.stats = sol.stats
         if reg.active:
             ys, r = sol.ys
-            self.penalties = reg.terms(r[-1])
+            direction = torch.sign(t[-1] - t[0]).to(r.dtype)  # the integrals run forward in time
+            self.penalties = reg.terms(r[-1] * (direction[:, None] if direction.dim() else direction))
             return ys
         self.penalties = {}
         return sol.ys

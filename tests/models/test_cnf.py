@@ -95,3 +95,13 @@ def test_bad_inputs_are_refused():
         CNF(mlp(2, 2), dim=2, trace="approximate")
     with pytest.raises(InputError, match="dim"):
         CNF(mlp(2, 2), dim=0)
+
+
+def test_penalties_are_positive_integrals_over_the_flow():
+    diag = torch.diag(torch.tensor([0.4, -0.2], dtype=F64))
+    cnf = CNF(Linear(diag), dim=2, t1=2.0, rtol=1e-10, atol=1e-10,
+              regularization=Regularization(kinetic=1.0, jacobian=1.0, noise="rademacher"))
+    x = torch.randn(8, 2, dtype=F64)
+    cnf.log_prob(x)
+    torch.testing.assert_close(cnf.penalties["jacobian"], torch.tensor(2.0 * 0.2, dtype=F64))  # t1 · Σ a²
+    assert float(cnf.penalties["kinetic"].detach()) > 0

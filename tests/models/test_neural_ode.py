@@ -222,3 +222,13 @@ def test_bad_inputs_are_refused():
         node.trajectory(torch.zeros(2, 2, dtype=F64), torch.zeros(2, 2, 2, dtype=F64))
     with pytest.raises(InputError, match="vector_field"):
         NeuralODE(3)
+
+
+def test_penalties_of_a_backward_solve_are_positive():
+    class Constant(nn.Module):
+        def forward(self, x):
+            return torch.ones_like(x)
+
+    node = NeuralODE(Constant(), t_span=(1.0, 0.0), regularization=Regularization(kinetic=1.0))
+    node(torch.zeros(3, 2, dtype=F64))
+    torch.testing.assert_close(node.penalties["kinetic"], torch.tensor(2.0, dtype=F64))
