@@ -251,7 +251,7 @@ class SINDy:
         chosen["threshold"] = {s: float(f"{c.threshold:.4g}") for s, c in zip(states, choices)}
         chosen["candidates"] = {s: len(c.alternatives) for s, c in zip(states, choices)}
         chosen["selection"] = (f"held-out error + {self.penalty:g}*terms/n_eff "
-                               f"(n_eff={system.n_eff:.1f}, {len(np.unique(system.folds))} time blocks)")
+                               f"(n_eff={system.n_eff:.1f}, {system.folds.description or str(system.folds.n_folds) + ' folds'})")
         if self.method == "ensemble":
             chosen["ensemble"] = f"{self.n_models} bootstrap models, inclusion >= {self.inclusion:g}"
         info = {"terms": terms_info, "scores": scores, "choices": chosen, "data": _data_info(data)}

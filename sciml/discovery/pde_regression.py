@@ -18,7 +18,7 @@ import sympy as sp
 from sciml.data.dataset import PDEDataset
 from sciml.discovery.pde_library import PDELibrary
 from sciml.discovery.regression import RegressionSystem
-from sciml.discovery.selection import time_folds
+from sciml.discovery.folds import interleaved_folds
 from sciml.discovery.test_functions import data_radius
 from sciml.discovery.weak import WeakPDE
 from sciml.symbolic import compile_numpy, split_derivatives
@@ -54,7 +54,8 @@ def pde_system(data: PDEDataset, library: PDELibrary, weak: bool = True, test_fu
         info = {"formulation": "weak", "test_function_radius": list(w.radii),
                 "test_function_degree": list(w.degrees), "rows": int(w.n_rows)}
         terms = [term for term, _ in pairs]
-        return RegressionSystem(G, B, terms, time_folds(w.row_times(), n_folds), n_eff,
+        folds = interleaved_folds([data.t[w.row_times()]], [(2 * w.radii[0] + 1) * w.spacings[0]], n_folds)
+        return RegressionSystem(G, B, terms, folds, n_eff,
                                 {name: list(range(len(terms)))}, info)
     return _strong(data, library, funcs, coords, values, derivative, max_rows, seed, n_folds, name)
 
@@ -93,8 +94,10 @@ def _strong(data, library, funcs, coords, values, derivative, max_rows, seed, n_
     G = np.stack([np.broadcast_to(c, (len(idx),)) for c in cols], axis=1)
     B = np.stack([d[pick] for d in u_t], axis=1)
     # independent samples: set by the data's bandwidth per axis, as for the weak form
-    n_eff = float(np.prod([n / (2.0 * data_radius(values, a, 8)) for a, n in enumerate(data.shape)]))
+    radii = [data_radius(values, a, 8) for a in range(len(data.shape))]
+    n_eff = float(np.prod([n / (2.0 * r) for n, r in zip(data.shape, radii)]))
     info = {"formulation": "strong", "derivative": derivative, "rows": int(len(idx))}
-    return RegressionSystem(G, B, list(terms), time_folds(idx[:, 0].astype(float), n_folds),
+    folds = interleaved_folds([data.t[idx[:, 0]]], [2 * radii[0] * float(np.median(np.diff(data.t)))], n_folds)
+    return RegressionSystem(G, B, list(terms), folds,
                             n_eff, {name: list(range(len(terms)))}, info, floor=1e-3)
 
