@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from sciml.data.dataset import ODEDataset, PDEDataset
-from sciml.discovery.candidates import ode_candidates, pde_library_from
+from sciml.discovery.candidates import ode_candidates, pde_candidates
 from sciml.discovery.model import DiscoveredModel
 from sciml.discovery.regression import RegressionSystem, r2_scores
 from sciml.discovery.selection import select_terms
@@ -172,9 +172,12 @@ class SINDy:
     def _pde_system(self, data: PDEDataset):
         from sciml.discovery.pde_regression import pde_system
 
-        library = pde_library_from(self.library)
-        system = pde_system(data, library, weak=self._weak, test_functions=self.test_functions,
-                            derivative=self.derivative, seed=int(self.seed))
+        n_variables = sum(2 if np.iscomplexobj(v) else 1 for v in data.fields.values())
+        union, candidates, notes = pde_candidates(self.library, n_variables, len(data.coords), int(self.max_degree))
+        self.library_ = union
+        system = pde_system(data, union, weak=self._weak, test_functions=self.test_functions,
+                            derivative=self.derivative, seed=int(self.seed), candidates=candidates)
+        system.info["notes"] = system.info.get("notes", []) + notes
         return system, {"kind": "pde", "states": list(data.fields), "coords": list(data.coords)}
 
     def _fit_factory(self):
@@ -216,24 +219,13 @@ class SINDy:
         return coef, choices, ensembles
 
     def _model(self, system, coef, choices, ensembles, spec_args, data) -> DiscoveredModel:
-        from sciml.discovery.pde_library import expand_term
-        from sciml.discovery.report import term_label
+        from sciml.discovery.assemble import equation_terms
 
         kind = spec_args["kind"]
         rhs, terms_info = [], []
         for i in range(coef.shape[1]):
-            kept = np.nonzero(coef[:, i])[0]
-            parts, info = [], []
-            for j in kept:
-                c = float(coef[j, i])
-                term = system.terms[j]
-                parts.append(sp.Float(c) * (expand_term(term) if kind == "pde" else term))
-                entry = {"term": sp.sstr(term), "label": term_label(term), "coefficient": c}
-                if ensembles[i] is not None:
-                    entry["std"] = float(ensembles[i].std[j])
-                    entry["inclusion"] = float(ensembles[i].inclusion[j])
-                info.append(entry)
-            rhs.append(sp.expand(sp.Add(*parts)) if parts else sp.Integer(0))
+            expr, info = equation_terms(system, coef[:, i], kind, ensembles[i])
+            rhs.append(expr)
             terms_info.append(info)
         states = spec_args["states"]
         scores = {"r2": r2_scores(system.G, system.B, coef),
@@ -250,8 +242,8 @@ class SINDy:
         chosen["library"] = {s: c.library for s, c in zip(states, choices)}
         chosen["threshold"] = {s: float(f"{c.threshold:.4g}") for s, c in zip(states, choices)}
         chosen["candidates"] = {s: len(c.alternatives) for s, c in zip(states, choices)}
-        chosen["selection"] = (f"held-out error + {self.penalty:g}*terms/n_eff "
-                               f"(n_eff={system.n_eff:.1f}, {system.folds.description or str(system.folds.n_folds) + ' folds'})")
+        folds = system.folds.description or f"{system.folds.n_folds} folds"
+        chosen["selection"] = f"held-out error + {self.penalty:g}*terms/n_eff (n_eff={system.n_eff:.1f}, {folds})"
         if self.method == "ensemble":
             chosen["ensemble"] = f"{self.n_models} bootstrap models, inclusion >= {self.inclusion:g}"
         info = {"terms": terms_info, "scores": scores, "choices": chosen, "data": _data_info(data)}
@@ -287,7 +279,7 @@ class SINDy:
         if isinstance(data, PDEDataset):
             from sciml.discovery.pde_regression import pde_system
 
-            system = pde_system(data, pde_library_from(self.library), weak=self._weak,
+            system = pde_system(data, self.library_, weak=self._weak,
                                 test_functions=self.test_functions, derivative=self.derivative)
         else:
             from sciml.discovery.ode_regression import ode_system

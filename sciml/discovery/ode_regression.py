@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from sciml.discovery.folds import interleaved_folds
 from sciml.discovery.library import evaluate_terms
 from sciml.discovery.regression import RegressionSystem
-from sciml.discovery.folds import interleaved_folds
 from sciml.discovery.test_functions import data_radius
 from sciml.discovery.weak import WeakODE
 
