@@ -25,6 +25,7 @@ _LAZY = {
     "DataFormatError": "sciml.errors",
     "ProblemDefinitionError": "sciml.errors",
     "ModelFileError": "sciml.errors",
+    "DiscoveryWarning": "sciml.errors",
 }
 
 __all__ = ["__version__", *_LAZY]

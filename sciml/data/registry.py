@@ -38,6 +38,8 @@ GENERATORS: dict[str, tuple[str, Callable, str]] = {
     "van_der_pol": ("ode", _ode("van_der_pol"), "Van der Pol, mu=1, t in [0, 20]"),
     "duffing": ("ode", _ode("duffing"), "Duffing x'' + 0.1x' + x + 5x^3 = 0, t in [0, 20]"),
     "pendulum": ("ode", _ode("pendulum"), "damped pendulum, g/L=9.81, damping 0.25, t in [0, 20]"),
+    "mean_field": ("ode", _ode("mean_field"), "cylinder-wake mean-field model (Noack 2003), 4 transients from "
+                   "near the unstable fixed point, t in [0, 300]"),
     "burgers": ("pde", _pde("burgers"), "Burgers u_t = -u u_x + 0.1 u_xx (PDE-FIND grid 256 x 101)"),
     "kdv": ("pde", _pde("kdv"), "KdV u_t = -6 u u_x - u_xxx, two solitons (PDE-FIND grid 512 x 201)"),
     "kuramoto_sivashinsky": ("pde", _pde("kuramoto_sivashinsky"),

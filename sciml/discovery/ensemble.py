@@ -48,12 +48,12 @@ def bagging(G: np.ndarray, b: np.ndarray, fit: Callable[[np.ndarray, np.ndarray]
     """Repeat ``fit(G_rows, b_rows) -> coef`` on ``n_models`` bootstrap draws of the rows."""
     if isinstance(n_models, bool) or not isinstance(n_models, (int, np.integer)) or n_models < 2:
         raise InputError("n_models", "an integer >= 2", repr(n_models))
-    from tqdm.auto import tqdm
+    from sciml.discovery.progress import progress_bar
 
     rng = np.random.default_rng(seed)
     n = G.shape[0]
     coefs = []
-    for _ in tqdm(range(int(n_models)), disable=not progress, desc="ensemble", leave=False):
+    for _ in progress_bar(range(int(n_models)), int(n_models), progress, "ensemble", "model"):
         rows = rng.integers(0, n, size=n)
         coefs.append(fit(G[rows], b[rows]))
     return EnsembleResult(np.asarray(coefs))

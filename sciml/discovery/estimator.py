@@ -19,6 +19,7 @@ whose ``choices`` say what was chosen and why.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,13 +30,18 @@ from sciml.discovery.candidates import ode_candidates, pde_candidates
 from sciml.discovery.model import DiscoveredModel
 from sciml.discovery.regression import RegressionSystem, r2_scores
 from sciml.discovery.selection import select_terms
-from sciml.errors import InputError
+from sciml.discovery.verdict import judge
+from sciml.errors import DiscoveryWarning, InputError
 from sciml.symbolic import ModelSpec
 
 __all__ = ["SINDy", "METHODS"]
 
 #: accepted values of ``method``
 METHODS = ("auto", "weak", "stlsq", "sr3", "ensemble")
+#: alternatives within this many terms' worth of penalty of the best score are screened for boundedness
+SCREEN_TOLERANCE = 2.0
+#: at most this many alternatives per equation are screened
+SCREEN_ALTERNATIVES = 4
 
 
 class SINDy:
@@ -68,8 +74,13 @@ class SINDy:
         Ensemble size and the inclusion probability a term needs to stay.
     seed : int
         Seed for ensembles and row subsampling.
-    progress : bool
-        Show progress bars for ensembles.
+    progress : bool or "auto"
+        Progress bars on stderr: ``"auto"`` shows them for fits that take more
+        than a few seconds when stderr is a terminal.
+    stability_check : bool
+        Simulate the found ODE model over the data's window: the verdict's
+        boundedness test, and a bounded model is preferred among candidates
+        the selection cannot tell apart (:mod:`sciml.discovery.stability`).
 
     Attributes
     ----------
@@ -81,7 +92,8 @@ class SINDy:
 
     def __init__(self, method: str = "auto", library="auto", threshold="auto", derivative: str = "savgol",
                  max_degree: int = 3, test_functions: dict | None = None, penalty: float = 2.0,
-                 n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool = False):
+                 n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool | str = "auto",
+                 stability_check: bool = True):
         self.method = method
         self.library = library
         self.threshold = threshold
@@ -93,12 +105,13 @@ class SINDy:
         self.inclusion = inclusion
         self.seed = seed
         self.progress = progress
+        self.stability_check = stability_check
 
     # -- parameters -------------------------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("method", "library", "threshold", "derivative", "max_degree",
                                               "test_functions", "penalty", "n_models", "inclusion", "seed",
-                                              "progress")}
+                                              "progress", "stability_check")}
 
     def set_params(self, **params) -> SINDy:
         for k, v in params.items():
@@ -132,6 +145,10 @@ class SINDy:
             raise InputError("n_models", "an integer >= 2", repr(self.n_models))
         if not (isinstance(self.inclusion, (int, float)) and 0 < self.inclusion <= 1):
             raise InputError("inclusion", "a probability in (0, 1]", repr(self.inclusion))
+        if not (isinstance(self.progress, bool) or self.progress == "auto"):
+            raise InputError("progress", "True, False or 'auto'", repr(self.progress))
+        if not isinstance(self.stability_check, bool):
+            raise InputError("stability_check", "True or False", repr(self.stability_check))
 
     @property
     def _weak(self) -> bool:
@@ -154,9 +171,67 @@ class SINDy:
         self.system_ = system
         self.terms_ = system.terms
         coef, choices, ensemble = self._select(system)
+        if spec_args["kind"] == "ode" and self.stability_check:
+            coef, choices, simulation, screening = self._screen(system, coef, choices, spec_args, data,
+                                                                allow_swaps=self.method != "ensemble")
+        else:
+            why = "stability_check=False" if spec_args["kind"] == "ode" else "PDE models are not integrated"
+            simulation, screening = {"bounded": None, "reason": f"not simulated ({why})"}, ""
         self.coef_ = coef
         self.model_ = self._model(system, coef, choices, ensemble, spec_args, data)
+        verdict = judge(spec_args["states"], system.B, choices, [int(np.count_nonzero(coef[:, i]))
+                                                                  for i in range(coef.shape[1])],
+                        simulation, screening, system.info.get("noise_energy"))
+        self.model_.spec.info["verdict"] = verdict
+        if not verdict["ok"]:
+            warnings.warn("discovered model not trusted: " + "; ".join(verdict["warnings"]), DiscoveryWarning,
+                          stacklevel=2)
         return self
+
+    def _screen(self, system, coef, choices, spec_args, data, allow_swaps: bool):
+        """The simulation check, swapping in a bounded near-equal candidate if the chosen model blows up."""
+        from sciml.discovery.assemble import equation_terms
+        from sciml.discovery.selection import Choice
+        from sciml.discovery.stability import screen
+        from sciml.discovery.stlsq import SupportSolver
+
+        G, B = system.G, system.B
+        solvers = [SupportSolver(G, B[:, i]) for i in range(B.shape[1])]
+
+        def coefficients(selection):
+            out = np.zeros_like(coef)
+            for i, cols in enumerate(selection):
+                if cols == start[i]:
+                    out[:, i] = coef[:, i]
+                elif cols:
+                    mask = np.zeros(G.shape[1], dtype=bool)
+                    mask[cols] = True
+                    out[:, i] = solvers[i].refit(mask)
+            return out
+
+        def build(selection):
+            c = coefficients(selection)
+            rhs = [equation_terms(system, c[:, i], "ode")[0] for i in range(c.shape[1])]
+            return DiscoveredModel(ModelSpec(kind="ode", states=list(spec_args["states"]), rhs=rhs,
+                                             inputs=list(spec_args["inputs"])))
+
+        start = [np.nonzero(coef[:, i])[0].tolist() for i in range(coef.shape[1])]
+        tolerance = SCREEN_TOLERANCE * float(self.penalty) / system.n_eff
+        alternatives = [[a for a in c.alternatives if a["score"] <= c.score + tolerance
+                         and a["columns"] != start[i]][:SCREEN_ALTERNATIVES] if allow_swaps else []
+                        for i, c in enumerate(choices)]
+        selection, check, runs, swapped = screen(build, start, alternatives, data.trajectories())
+        if swapped is None:
+            note = "" if check["bounded"] else f"no bounded near-equal candidate ({runs} simulations)"
+            return coef, choices, check, note
+        alt = next(a for a in alternatives[swapped] if a["columns"] == selection[swapped])
+        new = coefficients(selection)
+        choices = list(choices)
+        choices[swapped] = Choice(alt["library"], alt["threshold"], new[:, swapped], alt["cv_error"], alt["score"],
+                                  choices[swapped].alternatives)
+        state = spec_args["states"][swapped]
+        return new, choices, check, (f"{state}: the best-scoring model was unbounded when simulated; a near-equal "
+                                     f"bounded candidate was chosen ({runs} simulations)")
 
     def _ode_system(self, data):
         from sciml.discovery.ode_regression import ode_system
@@ -188,12 +263,13 @@ class SINDy:
         return lambda G, b: sr3_path(G, b)
 
     def _select(self, system: RegressionSystem):
+        from sciml.discovery.progress import progress_bar
         from sciml.discovery.stlsq import SupportSolver
 
         n_eq = system.B.shape[1]
         coef = np.zeros((system.G.shape[1], n_eq))
         choices, ensembles = [], []
-        for i in range(n_eq):
+        for i in progress_bar(range(n_eq), n_eq, self.progress, "selecting terms", "equation"):
             choice = select_terms(system.G, system.B[:, i], system.libraries, system.folds, system.n_eff,
                                   threshold=self.threshold, penalty=float(self.penalty), floor=system.floor,
                                   fit_factory=self._fit_factory())
@@ -202,6 +278,7 @@ class SINDy:
             ensembles.append(None)
             if self.method == "ensemble":
                 from sciml.discovery.ensemble import bagging
+                from sciml.discovery.progress import progress_enabled
 
                 cols = np.asarray(system.libraries[choice.library])
                 relative = isinstance(self.threshold, str)
@@ -212,7 +289,7 @@ class SINDy:
                     return w
 
                 result = bagging(system.G, system.B[:, i], fit, int(self.n_models), seed=int(self.seed) + i,
-                                 progress=bool(self.progress))
+                                 progress=progress_enabled(self.progress))
                 support = result.inclusion >= self.inclusion
                 coef[:, i] = SupportSolver(system.G, system.B[:, i]).solve(support)
                 ensembles[i] = result
@@ -244,6 +321,8 @@ class SINDy:
         chosen["candidates"] = {s: len(c.alternatives) for s, c in zip(states, choices)}
         folds = system.folds.description or f"{system.folds.n_folds} folds"
         chosen["selection"] = f"held-out error + {self.penalty:g}*terms/n_eff (n_eff={system.n_eff:.1f}, {folds})"
+        if system.info.get("notes"):
+            chosen["notes"] = list(system.info["notes"])
         if self.method == "ensemble":
             chosen["ensemble"] = f"{self.n_models} bootstrap models, inclusion >= {self.inclusion:g}"
         info = {"terms": terms_info, "scores": scores, "choices": chosen, "data": _data_info(data)}

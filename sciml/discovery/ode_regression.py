@@ -18,6 +18,7 @@ import sympy as sp
 
 from sciml.discovery.folds import interleaved_folds
 from sciml.discovery.library import evaluate_terms
+from sciml.discovery.noise_floor import derivative_gain, noise_std
 from sciml.discovery.regression import RegressionSystem
 from sciml.discovery.test_functions import data_radius
 from sciml.discovery.weak import WeakODE
@@ -39,6 +40,7 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
 
     tf = dict(test_functions or {})
     Gs, Bs, row_times, guards, radii = [], [], [], [], []
+    noise = np.zeros(trajectories[0][1].shape[1]) if trajectories else np.zeros(0)  # noise energy per target
     n_eff = 0.0
     for t, y, u in trajectories:
         values = y if u is None else np.hstack([y, u])
@@ -48,6 +50,7 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
             Bs.append(w.target(y))
             row_times.append(w.times)
             guards.append((2 * w.radius + 1) * w.spacing)  # rows closer than one support share data
+            noise += _noise(y) * float(np.sum(w._w1**2)) * w.n_rows
             radii.append(w.radius)
             n_eff += len(t) / (2.0 * w.radius)
         else:
@@ -62,7 +65,10 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
             n_eff += len(t) / (2.0 * radius)
             row_times.append(t)
             guards.append(2 * radius * float(np.median(np.diff(t))))
-    info = {"formulation": "weak" if weak else "strong"}
+            gain = derivative_gain(t, derivative)
+            noise = noise + (np.nan if gain is None else _noise(y) * gain * len(t))
+    info = {"formulation": "weak" if weak else "strong",
+            "noise_energy": [None if not np.isfinite(e) else float(e) for e in noise]}
     if weak:
         info["test_function_radius"] = radii
         info["test_function_degree"] = int(tf.get("degree", 8))
@@ -71,3 +77,8 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
     folds = interleaved_folds(row_times, guards, n_folds)
     return RegressionSystem(np.vstack(Gs), np.vstack(Bs), list(terms), folds, n_eff,
                             dict(libraries), info, floor=1e-4 if weak else 1e-3)
+
+
+def _noise(y: np.ndarray) -> np.ndarray:
+    """Estimated noise variance of each state of one trajectory."""
+    return np.array([noise_std(y[:, i]) ** 2 for i in range(y.shape[1])])

@@ -17,6 +17,7 @@ import sympy as sp
 
 from sciml.data.dataset import PDEDataset
 from sciml.discovery.folds import Folds, interleaved_folds
+from sciml.discovery.noise_floor import derivative_gain, noise_std
 from sciml.discovery.pde_library import PDELibrary, conjugate_fields
 from sciml.discovery.regression import RegressionSystem
 from sciml.discovery.test_functions import data_radius
@@ -74,8 +75,11 @@ def pde_system(data: PDEDataset, library: PDELibrary, weak: bool = True, test_fu
     G = np.stack(columns, axis=1)
     B = np.stack([w.target(v) for v in values], axis=1)
     n_eff = float(np.prod([n / (2.0 * r) for n, r in zip(w.shape, w.radii)]))
+    # noise floor of each target row: sigma^2 |phi_t|^2 |phi_x|^2 … (separable test functions, white noise)
+    gain = float(np.prod([np.sum(w._matrix(a, int(a == 0))[0] ** 2) for a in range(len(w.shape))]))
     info = {"formulation": "weak", "test_function_radius": list(w.radii),
-            "test_function_degree": list(w.degrees), "rows": int(w.n_rows)}
+            "test_function_degree": list(w.degrees), "rows": int(w.n_rows),
+            "noise_energy": [noise_std(v) ** 2 * gain * w.n_rows for v in values]}
     terms = [term for term, _ in pairs]
     index = {term: j for j, term in enumerate(terms)}
     libraries = {name: [index[term] for term, _ in lib.weak_terms(variables, coords)]
@@ -154,7 +158,9 @@ def _strong(data, library, candidates, funcs, coords, values, derivative, max_ro
     # independent samples: set by the data's bandwidth per axis, as for the weak form
     radii = [data_radius(values, a, 8) for a in range(len(data.shape))]
     n_eff = float(np.prod([n / (2.0 * r) for n, r in zip(data.shape, radii)]))
-    info = {"formulation": "strong", "derivative": derivative, "rows": int(len(idx))}
+    gain = derivative_gain(data.t, time_method)
+    info = {"formulation": "strong", "derivative": derivative, "rows": int(len(idx)),
+            "noise_energy": [None if gain is None else noise_std(v) ** 2 * gain * len(idx) for v in values]}
     index = {term: j for j, term in enumerate(terms)}
     libraries = {name: [index[term] for term in lib.strong_terms(funcs, coords)] for name, lib in candidates.items()}
     folds = interleaved_folds([data.t[idx[:, 0]]], [2 * radii[0] * float(np.median(np.diff(data.t)))], n_folds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["split_terms", "format_equations", "format_report", "format_number", "term_label"]
+__all__ = ["split_terms", "format_equations", "format_report", "format_number", "term_label", "format_verdict"]
 
 
 def format_number(value: float, digits: int = 4) -> str:
@@ -140,6 +140,7 @@ def format_report(model, digits: int = 4) -> str:
             for t in eq:
                 out.append(f"  {s}: {t.get('label', t['term']):<12} {format_number(t['coefficient'], digits):>10} "
                            f"+- {format_number(t.get('std', 0.0), 2):<8} p={t.get('inclusion', 1.0):.2f}")
+    out += format_verdict(model)
     if choices:
         out.append("Chosen automatically:" if choices.get("automatic") else "Settings:")
         for key, value in choices.items():
@@ -147,3 +148,26 @@ def format_report(model, digits: int = 4) -> str:
                 continue
             out.append(f"  {key}: {value}")
     return "\n".join(out)
+
+
+def format_verdict(model) -> list[str]:
+    """``Verdict: …`` lines: held-out R^2 and selection score per equation, the simulation, every warning."""
+    verdict = model.verdict
+    if not verdict:
+        return []
+    r2 = ", ".join(f"{s} {format_number(v, 4)}" for s, v in verdict["heldout_r2"].items())
+    score = ", ".join(f"{s} {format_number(v, 4)}" for s, v in verdict["selection_score"].items())
+    sim = verdict.get("simulation", {})
+    if sim.get("bounded") is True:
+        sim_text = f"bounded over the data's window ({sim['checked']} trajector{'y' if sim['checked'] == 1 else 'ies'})"
+    elif sim.get("bounded") is False:
+        sim_text = f"NOT bounded: {sim['reason']} at t={sim['t_failed']:.4g}"
+    else:
+        sim_text = sim.get("reason", "not simulated")
+    head = "Verdict: OK" if verdict["ok"] else "Verdict: WARNING (" + ", ".join(verdict["causes"]) + ")"
+    out = [head, f"  held-out R^2: {r2}", f"  selection score: {score}", f"  simulation: {sim_text}"]
+    if verdict.get("screening"):
+        out.append(f"  screening: {verdict['screening']}")
+    out += [f"  note: {n}" for n in verdict.get("notes", [])]
+    out += [f"  WARNING: {w}" for w in verdict["warnings"]]
+    return out

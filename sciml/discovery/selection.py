@@ -82,7 +82,6 @@ class CrossValidator:
         norms = np.linalg.norm(G, axis=0)
         Gn = G / np.where(norms > 0, norms, 1.0)
         self.b_norm = float(np.linalg.norm(b))
-        self.b_spread = float(np.linalg.norm(b - b.mean())) if len(b) else 0.0
         total_A, total_c = Gn.T @ Gn, Gn.T @ b
         self.folds = []
         for f in range(folds.n_folds):
@@ -109,12 +108,6 @@ class CrossValidator:
                 w = np.linalg.lstsq(A_tr[idx], c_tr[support], rcond=None)[0]
             err += max(bb_t - 2 * w @ c_t[support] + w @ A_t[idx] @ w, 0.0)
         return float(np.sqrt(err) / self.b_norm)
-
-    def r2(self, error: float) -> float:
-        """Held-out R^2 from a relative held-out error: ``1 - SS_held-out / SS_total``."""
-        if self.b_spread == 0:
-            return 1.0 if error == 0 else 0.0
-        return float(1.0 - (error * self.b_norm / self.b_spread) ** 2)
 
 
 def as_folds(folds) -> Folds:
