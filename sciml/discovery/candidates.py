@@ -35,45 +35,79 @@ from sciml.discovery.library import (
     Library,
     PolynomialLibrary,
     SumLibrary,
-    unique_terms,
 )
 from sciml.discovery.pde_library import PDELibrary
+from sciml.discovery.terms import TermList
 from sciml.errors import InputError
 
-__all__ = ["ode_candidates", "pde_library_from", "pde_candidates", "library_from_spec", "MAX_PDE_TERMS"]
+__all__ = ["ode_candidates", "pde_library_from", "pde_candidates", "library_from_spec", "MAX_ODE_TERMS",
+           "MAX_PDE_TERMS"]
 
+#: the most columns an ODE union library may have (it is also at most half the regression rows)
+MAX_ODE_TERMS = 1000
 #: the most columns a PDE union library may have (each costs one projection over the whole grid)
 MAX_PDE_TERMS = 400
 #: derivative orders tried by the automatic PDE library
 PDE_ORDERS = (1, 2, 3, 4)
 
 
-def ode_candidates(library, variables: Sequence[sp.Symbol], max_degree: int = 3
-                   ) -> tuple[list[sp.Expr], dict[str, list[int]]]:
-    """``(union terms, {candidate name: column indices})`` for ODE discovery."""
+def ode_candidates(library, variables: Sequence[sp.Symbol], max_degree: int = 3, max_terms: int | None = None
+                   ) -> tuple[TermList, dict[str, list[int]], list[str]]:
+    """``(union terms, {candidate name: column indices}, notes)`` for ODE discovery.
+
+    The size of every candidate library is counted before anything is built;
+    candidates of more than ``max_terms`` terms (default :data:`MAX_ODE_TERMS`)
+    are dropped from the automatic choice (the notes say so) and refused when
+    asked for explicitly. Terms are light keys (:class:`~sciml.discovery.terms.TermList`):
+    sympy expressions are made only for the terms that are read.
+    """
+    n = len(variables)
+    limit = MAX_ODE_TERMS if max_terms is None else int(max_terms)
+    notes: list[str] = []
     if library is None or (isinstance(library, str) and library == "auto"):
         named = {}
         for d in range(1, max_degree + 1):
             named[f"poly{d}"] = PolynomialLibrary(d)
             named[f"poly{d}+fourier1"] = PolynomialLibrary(d) + FourierLibrary(1)
+        sizes = {name: lib.size(n) for name, lib in named.items()}
+        kept = {name: lib for name, lib in named.items() if sizes[name] <= limit}
+        if not kept:
+            raise InputError("library", f"a library of at most {limit} terms for these data",
+                             f"{min(sizes.values())} terms in the smallest automatic candidate (poly1) for {n} "
+                             "variables", _size_hint(limit))
+        dropped = [name for name in named if name not in kept]
+        if dropped:
+            notes.append(f"library candidates {', '.join(dropped)} skipped: "
+                         f"{', '.join(str(sizes[d]) for d in dropped)} terms, above the limit of {limit} "
+                         f"for these data ({_size_hint(limit)})")
+        named = kept
     else:
         lib = library_from_spec(library, "ode") if isinstance(library, str) else library
         if not isinstance(lib, Library):
             raise InputError("library", "'auto', a library spec string or a sciml.discovery Library",
                              type(library).__name__)
+        size = lib.size(n)
+        if size > limit:
+            raise InputError("library", f"a library of at most {limit} terms for these data",
+                             f"{lib.describe()} with {size} terms for {n} variables", _size_hint(limit))
         named = {lib.describe(): lib}
-    union: list[sp.Expr] = []
-    index: dict[sp.Expr, int] = {}
+    union: list[tuple] = []
+    index: dict[tuple, int] = {}
     libraries = {}
     for name, lib in named.items():
         cols = []
-        for term in unique_terms(lib.terms(variables)):
-            if term not in index:
-                index[term] = len(union)
-                union.append(term)
-            cols.append(index[term])
+        for key in dict.fromkeys(lib.keys(variables)):
+            if key not in index:
+                index[key] = len(union)
+                union.append(key)
+            cols.append(index[key])
         libraries[name] = cols
-    return union, libraries
+    return TermList(union, variables), libraries, notes
+
+
+def _size_hint(limit: int) -> str:
+    return (f"the limit is the smaller of {MAX_ODE_TERMS} terms and half the number of regression rows; "
+            "pass a smaller library (library='poly1', max_degree=1), fewer states, or more samples")
 
 
 def _parse_items(spec: str):

@@ -30,7 +30,7 @@ from sciml.discovery.candidates import ode_candidates, pde_candidates
 from sciml.discovery.model import DiscoveredModel
 from sciml.discovery.regression import RegressionSystem, r2_scores
 from sciml.discovery.selection import select_terms
-from sciml.discovery.verdict import judge
+from sciml.discovery.verdict import judge, summary
 from sciml.errors import DiscoveryWarning, InputError
 from sciml.symbolic import ModelSpec
 
@@ -86,7 +86,7 @@ class SINDy:
     ----------
     model_ : DiscoveredModel
     coef_ : array (n_terms, n_equations), coefficients over ``terms_``
-    terms_ : list of sympy expressions (the union library)
+    terms_ : sequence of sympy expressions (the union library; built on access)
     system_ : RegressionSystem used for the fit
     """
 
@@ -184,8 +184,7 @@ class SINDy:
                         simulation, screening, system.info.get("noise_energy"))
         self.model_.spec.info["verdict"] = verdict
         if not verdict["ok"]:
-            warnings.warn("discovered model not trusted: " + "; ".join(verdict["warnings"]), DiscoveryWarning,
-                          stacklevel=2)
+            warnings.warn(summary(verdict), DiscoveryWarning, stacklevel=2)
         return self
 
     def _screen(self, system, coef, choices, spec_args, data, allow_swaps: bool):
@@ -234,14 +233,19 @@ class SINDy:
                                      f"bounded candidate was chosen ({runs} simulations)")
 
     def _ode_system(self, data):
-        from sciml.discovery.ode_regression import ode_system
+        from sciml.discovery.candidates import MAX_ODE_TERMS
+        from sciml.discovery.ode_regression import ode_system, regression_rows
 
         trajectories = data.trajectories()
         names, inputs = data.names, data.input_names
         variables = [sp.Symbol(n) for n in [*names, *inputs]]
-        terms, libraries = ode_candidates(self.library, variables, int(self.max_degree))
+        # the library may not outgrow the data: at most half as many terms as regression rows
+        rows = regression_rows(trajectories, weak=self._weak, test_functions=self.test_functions)
+        terms, libraries, notes = ode_candidates(self.library, variables, int(self.max_degree),
+                                                 max_terms=min(MAX_ODE_TERMS, rows // 2))
         system = ode_system(trajectories, variables, terms, libraries, weak=self._weak,
                             test_functions=self.test_functions, derivative=self.derivative)
+        system.info["notes"] = notes
         return system, {"kind": "ode", "states": list(names), "inputs": list(inputs)}
 
     def _pde_system(self, data: PDEDataset):

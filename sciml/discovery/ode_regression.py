@@ -20,10 +20,11 @@ from sciml.discovery.folds import interleaved_folds
 from sciml.discovery.library import evaluate_terms
 from sciml.discovery.noise_floor import derivative_gain, noise_std
 from sciml.discovery.regression import RegressionSystem
+from sciml.discovery.terms import TermList
 from sciml.discovery.test_functions import data_radius
 from sciml.discovery.weak import WeakODE
 
-__all__ = ["ode_system"]
+__all__ = ["ode_system", "regression_rows"]
 
 Trajectory = tuple[np.ndarray, np.ndarray, np.ndarray | None]
 
@@ -46,7 +47,7 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
         values = y if u is None else np.hstack([y, u])
         if weak:
             w = WeakODE(t, y, **tf)
-            Gs.append(w.project(evaluate_terms(terms, variables, values)))
+            Gs.append(w.project(_evaluate(terms, variables, values)))
             Bs.append(w.target(y))
             row_times.append(w.times)
             guards.append((2 * w.radius + 1) * w.spacing)  # rows closer than one support share data
@@ -57,7 +58,7 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
             dy = differentiate(y, t, method=derivative)
             if derivative == "savgol":
                 values = np.hstack([smooth(y), u]) if u is not None else smooth(y)
-            Gs.append(evaluate_terms(terms, variables, values))
+            Gs.append(_evaluate(terms, variables, values))
             Bs.append(dy)
             # as many independent samples as the weak form would have test functions: the data's bandwidth,
             # not its sample count, limits what a term can be told apart from (derivative errors are smooth)
@@ -75,10 +76,24 @@ def ode_system(trajectories: Sequence[Trajectory], variables: Sequence[sp.Symbol
     else:
         info["derivative"] = derivative
     folds = interleaved_folds(row_times, guards, n_folds)
-    return RegressionSystem(np.vstack(Gs), np.vstack(Bs), list(terms), folds, n_eff,
+    terms = terms if isinstance(terms, TermList) else list(terms)  # a TermList stays lazy
+    return RegressionSystem(np.vstack(Gs), np.vstack(Bs), terms, folds, n_eff,
                             dict(libraries), info, floor=1e-4 if weak else 1e-3)
 
 
 def _noise(y: np.ndarray) -> np.ndarray:
     """Estimated noise variance of each state of one trajectory."""
     return np.array([noise_std(y[:, i]) ** 2 for i in range(y.shape[1])])
+
+
+def _evaluate(terms, variables, values) -> np.ndarray:
+    if isinstance(terms, TermList):
+        return terms.evaluate(values)
+    return evaluate_terms(terms, variables, values)
+
+
+def regression_rows(trajectories: Sequence[Trajectory], weak: bool = True, test_functions: Mapping | None = None
+                    ) -> int:
+    """How many rows :func:`ode_system` will stack (test functions or samples), before any term is built."""
+    tf = dict(test_functions or {})
+    return int(sum(WeakODE(t, y, **tf).n_rows if weak else len(t) for t, y, _ in trajectories))

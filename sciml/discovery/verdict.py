@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["POOR_R2", "heldout_r2", "judge"]
+__all__ = ["POOR_R2", "heldout_r2", "judge", "summary"]
 
 #: an equation whose held-out R^2 is below this explains its data poorly
 POOR_R2 = 0.9
@@ -87,3 +87,19 @@ def judge(states: Sequence[str], B: np.ndarray, choices, n_terms: Sequence[int],
         "simulation": simulation,
         "screening": screening,
     }
+
+
+def summary(verdict: dict, max_names: int = 6) -> str:
+    """One line for a warning: each cause with the equations it hit (a few named, the rest counted)."""
+    by_cause: dict[str, list[str]] = {}
+    for w in verdict["warnings"]:
+        name, _, rest = w.partition(": ")
+        cause = "unbounded" if w.startswith("the simulated model") else rest.split(",")[0].split(" (")[0]
+        by_cause.setdefault(cause, []).append(name if not w.startswith("the simulated model") else "")
+    parts = []
+    for cause, names in by_cause.items():
+        names = [n for n in names if n]
+        shown = ", ".join(names[:max_names]) + (f" and {len(names) - max_names} more" if len(names) > max_names else "")
+        parts.append(f"{shown}: {cause}" if shown else cause)
+    first = verdict["warnings"][0] if len(verdict["warnings"]) == 1 else "; ".join(parts)
+    return f"discovered model not trusted ({', '.join(verdict['causes'])}): {first}"
