@@ -16,8 +16,8 @@ Kassam & Trefethen 2005) on the published grid:
 * Allen–Cahn ``u_t = 0.01 u_xx + u - u^3``, x in [-1, 1) (256), t = 0:0.05:10,
   u0 = 0.5 sin(pi x) + 0.3 cos(3 pi x) (the coefficients of Kassam & Trefethen's example);
 * FitzHugh–Nagumo ``v_t = v_xx + v - v^3 - w``, ``w_t = 0.08 (v + 0.7 - 0.8 w)``
-  (the classical a = 0.7, b = 0.8, eps = 0.08), x in [0, 100) (256), t = 0:0.5:100,
-  a pulse launched from a local kick;
+  (the classical a = 0.7, b = 0.8, eps = 0.08), x in [0, 60) (256), t = 0:0.25:60,
+  pulses launched by three kicks;
 * Gray–Scott ``u_t = 0.16 lap u - u v^2 + F (1 - u)``, ``v_t = 0.08 lap v + u v^2 - (F + k) v``,
   F = 0.04, k = 0.06 (Pearson, Science 1993; spots that grow and divide), in grid units, on [0, 64)^2 (64^2),
   t = 0:4:1000, a perturbed square of v in the centre.
@@ -211,21 +211,25 @@ def allen_cahn(n: int = 256, t_end: float = 10.0, dt: float = 0.05, eps: float =
         "true_equations": [f"u_t = {eps:g}*u_xx + u - u^3"], "noise": 0.0})
 
 
-def fitzhugh_nagumo(n: int = 256, t_end: float = 100.0, dt: float = 0.5, a: float = 0.7, b: float = 0.8,
+def fitzhugh_nagumo(n: int = 256, t_end: float = 60.0, dt: float = 0.25, a: float = 0.7, b: float = 0.8,
                     eps: float = 0.08, substeps: int = 10, progress: bool = False) -> PDEDataset:
-    """FitzHugh–Nagumo data: ``v_t = v_xx + v - v^3 - w``, ``w_t = eps (v + a - b w)`` on the periodic [0, 100)."""
+    """FitzHugh–Nagumo data: ``v_t = v_xx + v - v^3 - w``, ``w_t = eps (v + a - b w)`` on the periodic [0, 60).
+
+    Three kicks of the resting state launch pulses that travel, collide and annihilate.
+    """
     t = _times(t_end, dt)
     _check_grid(n, len(t))
-    x = np.linspace(0.0, 100.0, n, endpoint=False)
+    x = np.linspace(0.0, 60.0, n, endpoint=False)
     rest_v = -1.1994  # the resting state v - v^3 - w = 0, v + a - b w = 0 of the classical parameters
-    v0 = rest_v + 2.5 * np.exp(-((x - 25.0) / 4.0) ** 2)
-    w0 = np.full(n, (rest_v + a) / b) + 0.5 * np.exp(-((x - 21.0) / 4.0) ** 2)
+    kicks = ((10.0, 1.0), (30.0, -1.0), (50.0, 1.0))  # centre, side of the refractory tail
+    v0 = rest_v + sum(2.5 * np.exp(-(((x - c) / 3.0) ** 2)) for c, _ in kicks)
+    w0 = (rest_v + a) / b + sum(0.5 * np.exp(-(((x - c + 3.0 * side) / 3.0) ** 2)) for c, side in kicks)
 
     def reaction(f):
         v, w = f
         return [-(v**3) - w, eps * (v + a - b * w)]
 
-    v, w = _solve_fields(100.0, n, 1, [lambda K2: 1.0 - K2, lambda K2: 0.0 * K2], reaction, [v0, w0], t, substeps,
+    v, w = _solve_fields(60.0, n, 1, [lambda K2: 1.0 - K2, lambda K2: 0.0 * K2], reaction, [v0, w0], t, substeps,
                          progress, "fitzhugh_nagumo")
     return PDEDataset(t, {"x": x}, {"v": v, "w": w}, attrs={
         "source": "sciml data make fitzhugh_nagumo (Fourier ETDRK4)",

@@ -49,7 +49,7 @@ GENERATORS: dict[str, tuple[str, Callable, str]] = {
     "nls": ("pde", _pde("nls"), "nonlinear Schroedinger i psi_t = -psi_xx/2 - |psi|^2 psi, psi0 = 2 sech x (complex, "
             "PDE-FIND grid 512 x 501)"),
     "allen_cahn": ("pde", _pde("allen_cahn"), "Allen-Cahn u_t = 0.01 u_xx + u - u^3 (256 x 201)"),
-    "fitzhugh_nagumo": ("pde", _pde("fitzhugh_nagumo"), "FitzHugh-Nagumo pulse, a=0.7 b=0.8 eps=0.08 (256 x 201)"),
+    "fitzhugh_nagumo": ("pde", _pde("fitzhugh_nagumo"), "FitzHugh-Nagumo pulses, a=0.7 b=0.8 eps=0.08 (256 x 241)"),
     "gray_scott": ("pde", _pde("gray_scott"), "Gray-Scott F=0.04 k=0.06, dividing spots (64^2 x 251)"),
 }
 
