@@ -10,8 +10,12 @@ Proctor & Kutz, PNAS 2016) and its PDE form (Rudy et al., Sci. Adv. 2017):
 * candidate libraries (:mod:`sciml.discovery.candidates`), threshold and
   library chosen per equation by held-out error and an AIC-like penalty
   (:mod:`sciml.discovery.selection`);
-* optimizers: MSTLS/STLSQ (ours, support-cached), SR3 (PySINDy's), and
-  bagging (E-SINDy, Fasel et al. 2022) with inclusion probabilities.
+* optimizers: MSTLS/STLSQ (support-cached), SR3, and bagging (E-SINDy,
+  Fasel et al. 2022) with inclusion probabilities;
+* a verdict with every fit (:mod:`sciml.discovery.verdict`): held-out R^2,
+  the noise floor, the empty model, boundedness of the simulated model, and a
+  bounded model preferred among near-equal candidates
+  (:mod:`sciml.discovery.stability`).
 
 The result is :attr:`SINDy.model_`, a :class:`~sciml.discovery.model.DiscoveredModel`
 whose ``choices`` say what was chosen and why.
@@ -55,15 +59,16 @@ class SINDy:
         with bagging (coefficient spreads and inclusion probabilities).
     library : "auto", a spec string ("poly3", "poly2,fourier1", "poly2,order4") or a Library
         Candidate terms; "auto" lets polynomial degree 1–``max_degree`` with and
-        without Fourier terms compete (ODE), or uses degree-2 monomials with
-        derivatives up to order 4 (PDE).
+        without Fourier terms compete (ODE), or field monomials of degree
+        1–``max_degree`` with derivatives of order 1–4 (PDE; twelve candidates).
+        Sizes are counted first and bounded (see :mod:`sciml.discovery.candidates`).
     threshold : "auto" or float
         "auto" sweeps MSTLS thresholds; a number is an absolute coefficient
         threshold (as PySINDy's STLSQ).
     derivative : {"savgol", "fd", "spectral", "tv"}
         Pointwise derivatives for the strong form (ignored by the weak form).
     max_degree : int
-        Highest polynomial degree tried when ``library="auto"`` (ODE).
+        Highest polynomial degree tried when ``library="auto"`` (ODE and PDE).
     test_functions : dict, optional
         Weak-form settings: ODE ``radius``, ``degree``, ``tau``, ``stride``; PDE
         ``radii``, ``degrees``, ``tau``, ``max_rows``. Sized from the data's

@@ -6,7 +6,7 @@ import sympy as sp
 
 import sciml
 from sciml.data import PDEDataset, add_noise, make
-from sciml.discovery import SINDy, discover
+from sciml.discovery import discover
 from sciml.discovery.report import format_equations, split_terms
 from sciml.symbolic.printers import flatten
 
