@@ -124,17 +124,24 @@ def cross_validation_error(G: np.ndarray, b: np.ndarray, support: np.ndarray, fo
     return CrossValidator(G, b, folds).error(np.asarray(support, dtype=bool))
 
 
-def _add(candidates, support, library, lam, validator, penalty, floor, n_eff) -> None:
-    """Record a candidate support (or widen the threshold range of a known one)."""
+def _add(candidates, support, library, lam, validator, penalty, floor, n_eff, origin="threshold") -> None:
+    """Record a candidate support, or widen the threshold range of one met on the threshold path.
+
+    ``lam`` is a threshold (or, for ``origin="elimination"``, the threshold range of the support the
+    elimination started from, which such a support keeps).
+    """
     key = np.packbits(support).tobytes()
+    lo, hi = (lam, lam) if np.isscalar(lam) else lam
     if key in candidates:
         c = candidates[key]
-        c["threshold_range"] = (min(c["threshold_range"][0], lam), max(c["threshold_range"][1], lam))
+        if origin == "threshold" and c["origin"] == "threshold":
+            c["threshold_range"] = (min(c["threshold_range"][0], lo), max(c["threshold_range"][1], hi))
         return
     cv = validator.error(support)
     k = int(np.count_nonzero(support))
-    candidates[key] = {"library": library, "threshold_range": (lam, lam), "support": support.copy(),
-                       "cv_error": cv, "n_terms": k, "score": float(np.log(cv + floor) + penalty * k / n_eff)}
+    candidates[key] = {"library": library, "threshold_range": (lo, hi), "support": support.copy(),
+                       "cv_error": cv, "n_terms": k, "score": float(np.log(cv + floor) + penalty * k / n_eff),
+                       "origin": origin}
 
 
 def backward_elimination(solver: SupportSolver, support: np.ndarray, max_terms: int = 24) -> list[np.ndarray]:
@@ -250,7 +257,8 @@ def select_terms(G: np.ndarray, b: np.ndarray, libraries: Mapping[str, Sequence[
         best = sorted(candidates.values(), key=lambda c: c["score"])[:ELIMINATION_STARTS]
         for c in best:
             for support in backward_elimination(full, c["support"]):
-                _add(candidates, support, c["library"], c["threshold_range"][0], validator, penalty, floor, n_eff)
+                _add(candidates, support, c["library"], c["threshold_range"], validator, penalty, floor, n_eff,
+                     origin="elimination")
     pool = list(candidates.values())
     for c in pool:  # the middle (geometric) of the thresholds that gave this support
         c["threshold"] = float(np.sqrt(c["threshold_range"][0] * c["threshold_range"][1]))

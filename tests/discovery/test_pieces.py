@@ -158,7 +158,7 @@ def test_discovery_needs_no_pysindy_at_run_time():
             "from sciml.discovery import SINDy, differentiate\n"
             "t = np.linspace(0, 4, 401); y = np.stack([np.exp(-t), np.exp(-2 * t)], 1)\n"
             "for m in ('sr3', 'stlsq'):\n"
-            "    SINDy(method=m, library='poly1').fit(y, t=t)\n"
+            "    SINDy(method=m, library='poly1', stability_check=False).fit(y, t=t)\n"
             "differentiate(np.sin(t), t, 'spectral')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
