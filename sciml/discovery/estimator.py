@@ -23,6 +23,7 @@ whose ``choices`` say what was chosen and why.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 
@@ -82,6 +83,10 @@ class SINDy:
     progress : bool or "auto"
         Progress bars on stderr: ``"auto"`` shows them for fits that take more
         than a few seconds when stderr is a terminal.
+    jobs : int or executor
+        Worker processes for the ensemble's fits (1: this process), or an executor with ``map``
+        (Ray's ``ray.util.multiprocessing.Pool``, ``mpi4py.futures.MPIPoolExecutor``, ...); the result
+        does not depend on it.
     stability_check : bool
         Simulate the found ODE model over the data's window: the verdict's
         boundedness test, and a bounded model is preferred among candidates
@@ -98,7 +103,7 @@ class SINDy:
     def __init__(self, method: str = "auto", library="auto", threshold="auto", derivative: str = "savgol",
                  max_degree: int = 3, test_functions: dict | None = None, penalty: float = 2.0,
                  n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool | str = "auto",
-                 stability_check: bool = True):
+                 jobs=1, stability_check: bool = True):
         self.method = method
         self.library = library
         self.threshold = threshold
@@ -110,13 +115,14 @@ class SINDy:
         self.inclusion = inclusion
         self.seed = seed
         self.progress = progress
+        self.jobs = jobs
         self.stability_check = stability_check
 
     # -- parameters -------------------------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("method", "library", "threshold", "derivative", "max_degree",
                                               "test_functions", "penalty", "n_models", "inclusion", "seed",
-                                              "progress", "stability_check")}
+                                              "progress", "jobs", "stability_check")}
 
     def set_params(self, **params) -> SINDy:
         for k, v in params.items():
@@ -292,13 +298,9 @@ class SINDy:
                 cols = np.asarray(system.libraries[choice.library])
                 relative = isinstance(self.threshold, str)
 
-                def fit(G, b, cols=cols, lam=choice.threshold, relative=relative):
-                    w = np.zeros(G.shape[1])
-                    w[cols] = SupportSolver(G[:, cols], b).threshold(lam, relative=relative)
-                    return w
-
+                fit = functools.partial(_threshold_fit, cols=cols, lam=choice.threshold, relative=relative)
                 result = bagging(system.G, system.B[:, i], fit, int(self.n_models), seed=int(self.seed) + i,
-                                 progress=progress_enabled(self.progress))
+                                 progress=progress_enabled(self.progress), jobs=self.jobs)
                 support = result.inclusion >= self.inclusion
                 coef[:, i] = SupportSolver(system.G, system.B[:, i]).solve(support)
                 ensembles[i] = result
@@ -377,6 +379,15 @@ class SINDy:
             system = ode_system(trajectories, variables, self.terms_, {"all": list(range(len(self.terms_)))},
                                 weak=self._weak, test_functions=self.test_functions, derivative=self.derivative)
         return float(np.mean(r2_scores(system.G, system.B, self.coef_)))
+
+
+def _threshold_fit(G, b, cols, lam, relative):
+    """One bagged fit: thresholded least squares on the selected library's columns (picklable)."""
+    from sciml.discovery.stlsq import SupportSolver
+
+    w = np.zeros(G.shape[1])
+    w[cols] = SupportSolver(G[:, cols], b).threshold(lam, relative=relative)
+    return w
 
 
 def _data_info(data) -> dict:
