@@ -44,6 +44,20 @@ def _check_t(t, y0):
     return checks.check_times(t, "t", tensors[0].device)
 
 
+def _tolerance(tol, y0, name: str):
+    """torchdiffeq's tolerances of a tuple state given part by part: ``rtol=(1e-6, 1e-3)``."""
+    if not (isinstance(y0, tuple) and isinstance(tol, (tuple, list))):
+        return tol
+    if len(tol) != len(y0):
+        raise InputError(name, f"one tolerance per part of the tuple state ({len(y0)})", f"{len(tol)} values")
+    try:
+        parts = [torch.as_tensor(v, dtype=x.dtype, device=x.device).expand(x.shape).reshape(-1)
+                 for v, x in zip(tol, y0)]
+    except (TypeError, RuntimeError, ValueError):
+        raise InputError(name, "numbers, or tensors broadcastable to each part of y0", repr(tol)) from None
+    return torch.cat(parts)
+
+
 def _options(func, y0, t, method, options, name: str = "options"):
     """torchdiffeq's ``method`` and ``options`` as ``solve_ivp``'s method and keyword arguments."""
     if options is None:
@@ -137,6 +151,7 @@ def odeint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, even
     """
     t = _check_t(t, y0)
     tableau, extra = _options(func, y0, t, method, options)
+    rtol, atol = _tolerance(rtol, y0, "rtol"), _tolerance(atol, y0, "atol")
     with _torchdiffeq_names():
         if event_fn is not None:
             return _odeint_until_event(func, y0, t, event_fn, rtol, atol, tableau, extra, "direct", None)
@@ -200,6 +215,9 @@ def odeint_adjoint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=No
                          "or pass adjoint_params=(...) (adjoint_params=() when there are none)")
     t = _check_t(t, y0)
     tableau, extra = _options(func, y0, t, method, options)
+    rtol, atol = _tolerance(rtol, y0, "rtol"), _tolerance(atol, y0, "atol")
+    adjoint_rtol, adjoint_atol = _tolerance(adjoint_rtol, y0, "adjoint_rtol"), _tolerance(adjoint_atol, y0,
+                                                                                          "adjoint_atol")
     with _torchdiffeq_names():
         if event_fn is not None:
             return _odeint_until_event(func, y0, t, event_fn, rtol, atol, tableau, extra, "checkpoint",

@@ -280,3 +280,15 @@ def test_event_that_drops_to_zero_and_stays_is_located_where_it_drops():
     assert t_event.item() == pytest.approx(limit, abs=1e-12)
     torch.testing.assert_close(sol[-1], torch.tensor([math.cos(limit), -math.sin(limit)], dtype=F64), rtol=0,
                                atol=1e-6)
+
+
+def test_tuple_tolerances_part_by_part():
+    field = lambda t, y: (-y[0], -y[1])  # noqa: E731
+    y0 = (torch.tensor(1.0, dtype=F64), torch.ones(3, dtype=F64))
+    t = torch.tensor([0.0, 1.0], dtype=F64)
+    tight = odeint(field, y0, t, rtol=(1e-12, 1e-12), atol=(1e-12, 1e-12))
+    mixed = odeint(field, y0, t, rtol=(1e-12, 1e-3), atol=(1e-12, 1e-3))
+    assert abs(tight[0][-1].item() - math.exp(-1)) < 1e-10
+    assert abs(mixed[0][-1].item() - math.exp(-1)) < 1e-10  # the first part still controls the steps
+    with pytest.raises(InputError, match="one tolerance per part"):
+        odeint(field, y0, t, rtol=(1e-6,))

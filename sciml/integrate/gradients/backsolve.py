@@ -119,7 +119,8 @@ class _Backsolve(torch.autograd.Function):
             if res.status != Status.SUCCESS:
                 raise SolverError(f"the adjoint (backward) solve failed: {res.status.describe()}",
                                   t=res.t, step_size=res.h, status=res.status,
-                                  hint="loosen adjoint_rtol/adjoint_atol or raise max_steps")
+                                  hint="loosen adjoint_rtol/adjoint_atol or raise max_steps "
+                                       "(options['max_num_steps'] with odeint_adjoint)")
             z = res.ys[0]
             a = z[n:2 * n] + grad_ys[i - 1]
             g = z[2 * n:]
