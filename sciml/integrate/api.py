@@ -246,6 +246,10 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     # implicit steps attach their implicit-function-theorem gradient paths only when someone will use them
     opts.differentiable = gradient == "direct" and torch.is_grad_enabled() and (
         f0.requires_grad if isinstance(f0, torch.Tensor) else any(x.requires_grad for x in f0))
+    if tableau.kind == "scipy" and (opts.differentiable or (gradient == "direct" and torch.is_grad_enabled()
+                                                            and any(x.requires_grad for x in tensors))):
+        warnings.warn("scipy_solver's results carry no gradients; use gradient='backsolve' (odeint_adjoint) for "
+                      "gradients through scipy, or a sciml method", UserWarning, stacklevel=2)
     k1 = packer.pack(f0)
     if needs_t0_grad:
         y0_flat = shift_initial_state(y0_flat, times.t0_tensor, k1)

@@ -66,7 +66,7 @@ def integrate_scipy(term, y0: torch.Tensor, t0: float, t1: float, t_out, opts):
     ys: list = [None] * len(t_out)
     i_out = 0
     while i_out < len(t_out) and t_out[i_out] == t0:
-        ys[i_out] = y0
+        ys[i_out] = y0.detach()  # no autograd history at all: a gradient through it would be silently partial
         i_out += 1
 
     def fun(t, y):

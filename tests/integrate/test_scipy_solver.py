@@ -23,6 +23,13 @@ def test_accuracy_dtype_and_direction(solver, dtype):
     torch.testing.assert_close(ys.double(), oscillator_exact(t), rtol=0, atol=tol)
 
 
+def test_direct_mode_warns_that_there_is_no_gradient():
+    y0 = torch.tensor([1.0, 0.0], dtype=F64, requires_grad=True)
+    with pytest.warns(UserWarning, match="no gradients"):
+        ys = odeint(oscillator, y0, torch.tensor([0.0, 1.0], dtype=F64), method="scipy_solver")
+    assert not ys.requires_grad
+
+
 def test_gradients_come_from_the_adjoint():
     A = torch.nn.Parameter(torch.tensor([[-0.1, 2.0], [-2.0, -0.1]], dtype=F64))
     y0 = torch.tensor([2.0, 0.0], dtype=F64, requires_grad=True)
