@@ -11,11 +11,12 @@ no step straddles: a step that would pass one is shortened to end exactly on it 
 controller's proposal is kept for the step after). At a ``step_t`` nothing else happens (a
 fixed-step method with ``step_t`` and no ``step_size`` steps from one to the next: a grid).
 A ``jump_t`` marks a discontinuity of ``func`` (or of its derivatives): the step ending on
-it evaluates ``func`` at its end just *before* the jump (one ulp inside the step, in the
-dtype ``func`` sees), and the method then restarts just *after* it: the FSAL stage is
-re-evaluated there and a multistep method forgets its history (``stepper.restart()``) and
-starts up again as at ``t0``. So the method's order is never spoilt by a step across a
-known discontinuity, and nothing is spent on rejected steps near it. This is the facility
+it evaluates ``func`` at its end, and at any stage time at or beyond it (``c ≥ 1``), just
+*before* the jump (one ulp inside the step, in the dtype ``func`` sees: ``ODETerm.window``),
+and the method then restarts just *after* it as at ``t0``: ``func`` re-evaluated there (no
+FSAL reuse), a fresh starting step (Hairer's), and ``stepper.restart()``, which drops an
+implicit method's Jacobian and a multistep method's history. So the method's order is never
+spoilt by a step across a known discontinuity, and nothing is spent on rejected steps near it. This is the facility
 for any known breaking points: delay equations (``t0 + kτ``), spline knots of a control
 path, switching times of a forcing. Both lists are in absolute time, any order; only those
 strictly between ``t0`` and ``t1`` matter, met in the direction of integration, so the
