@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "odeint": "sciml.integrate",
     "odeint_adjoint": "sciml.integrate",
+    "odeint_event": "sciml.integrate",
+    "odeint_dense": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
     "Solution": "sciml.integrate",
     "load_model": "sciml.discovery",
