@@ -17,6 +17,7 @@ _LAZY = {
     "odeint": "sciml.integrate",
     "odeint_adjoint": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
+    "cdeint": "sciml.integrate",
     "Solution": "sciml.integrate",
     "load_model": "sciml.discovery",
     "SciMLError": "sciml.errors",

@@ -52,7 +52,9 @@ class _AugmentedDynamics:
         with torch.enable_grad():
             y = y.detach().requires_grad_(True)
             f = self.flat_func(t, y)
-            grads = torch.autograd.grad(f, (y, *self.params), -a, allow_unused=True)
+            # retain the graph: parameters may be computed tensors (a CDE's spline coefficients) whose
+            # upstream nodes every evaluation's gradient passes through again
+            grads = torch.autograd.grad(f, (y, *self.params), -a, allow_unused=True, retain_graph=True)
         parts = [f.detach()]
         for g, ref in zip(grads, (y, *self.params)):
             parts.append(torch.zeros(ref.numel(), dtype=z.dtype, device=z.device) if g is None

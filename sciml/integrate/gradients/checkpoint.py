@@ -61,7 +61,8 @@ def _backward_joint(runner: Runner, params, grad_ys):
             for (row, _theta), v in zip(rec.events, event_values):
                 outs.append(v)
                 gouts.append(grad_ys[n_out + row])
-            grads = torch.autograd.grad(outs, (y, *params), [g_end, *gouts], allow_unused=True)
+            # retain: parameters may be computed tensors whose upstream nodes every step passes through again
+            grads = torch.autograd.grad(outs, (y, *params), [g_end, *gouts], allow_unused=True, retain_graph=True)
         a = grads[0] if grads[0] is not None else torch.zeros_like(a)
         grad_params = _accumulate(grad_params, grads[1:])
     for index, t in enumerate(res.ts):
@@ -85,7 +86,7 @@ def _backward_independent(runner: Runner, params, grad_ys):
             for (index, mask, _theta, _end), v in zip(rec.outputs, values):
                 outs.append(v)
                 gouts.append(grad_ys[index, arange] * mask[:, None].to(grad_ys.dtype))
-            grads = torch.autograd.grad(outs, (y, *params), gouts, allow_unused=True)
+            grads = torch.autograd.grad(outs, (y, *params), gouts, allow_unused=True, retain_graph=True)
         a = grads[0] if grads[0] is not None else torch.zeros_like(a)
         grad_params = _accumulate(grad_params, grads[1:])
     at_start = (runner.t_out == runner.t0[None, :]).to(grad_ys.dtype)  # (T, B)

@@ -1,0 +1,1 @@
+"""Other libraries' public namespaces (torchdiffeq, torchsde, torchcde) over sciml's own functions."""
