@@ -18,6 +18,7 @@ _LAZY = {
     "odeint_adjoint": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
     "cdeint": "sciml.integrate",
+    "ddeint": "sciml.integrate",
     "Solution": "sciml.integrate",
     "load_model": "sciml.discovery",
     "SciMLError": "sciml.errors",

@@ -5,13 +5,14 @@ Public surface: :func:`odeint` and :func:`odeint_adjoint` (torchdiffeq's signatu
 results). The pieces, one job each: ``tableaus`` (methods as data), ``stepper`` (one generic
 Runge–Kutta step), ``controller`` (step sizes), ``loop`` (time stepping), ``gradients``
 (direct / checkpoint / backsolve), ``solution``. Controlled differential equations:
-:func:`cdeint` over control paths from ``interpolation`` (``cde``).
+:func:`cdeint` over control paths from ``interpolation`` (``cde``); delay equations: :func:`ddeint` (``dde``).
 """
 
 from sciml.integrate.api import odeint, odeint_adjoint, solve_ivp
 from sciml.integrate.cde import cdeint
+from sciml.integrate.dde import ddeint, solve_dde
 from sciml.integrate.solution import Solution, Status
 from sciml.integrate.tableaus import ADAPTIVE, FIXED_STEP, METHODS
 
-__all__ = ["odeint", "odeint_adjoint", "solve_ivp", "cdeint", "Solution", "Status", "METHODS", "ADAPTIVE",
+__all__ = ["odeint", "odeint_adjoint", "solve_ivp", "cdeint", "ddeint", "solve_dde", "Solution", "Status", "METHODS", "ADAPTIVE",
            "FIXED_STEP"]
