@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "odeint": "sciml.integrate",
     "odeint_adjoint": "sciml.integrate",
+    "odeint_event": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
     "cdeint": "sciml.integrate",
     "ddeint": "sciml.integrate",

@@ -1,1 +1,5 @@
-"""Other libraries' public namespaces (torchdiffeq, torchsde, torchcde) over sciml's own functions."""
+"""Namespaces that mirror other libraries' public functions over sciml's own (``torchdiffeq``, ``torchcde``, ...).
+
+A user of one of them changes only the import line, e.g.
+``import sciml.compat.torchdiffeq as torchdiffeq`` or ``import sciml.compat.torchcde as torchcde``.
+"""

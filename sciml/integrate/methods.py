@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import torch
 
 from sciml.integrate.implicit import DIRKStepper, RosenbrockStepper
-from sciml.integrate.multistep import BDFStepper
+from sciml.integrate.multistep import AdamsStepper, BDFStepper
 from sciml.integrate.stepper import ExplicitStepper
 from sciml.integrate.tableaus import METHODS
 
@@ -204,4 +204,6 @@ def make_stepper(term, opts, dtype, device, independent: bool, differentiable: b
         return RosenbrockStepper(term, method, opts, dtype, device, independent, differentiable)
     if kind == "bdf":
         return BDFStepper(term, method, opts, dtype, device, independent, differentiable)
+    if kind == "adams":
+        return AdamsStepper(term, method, opts, dtype, device)
     return ExplicitStepper(term, method, dtype, device)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import torch
 
 from sciml.errors import InputError
-from sciml.integrate.api import _translate_options, odeint, odeint_adjoint, solve_ivp
+from sciml.integrate.api import solve_ivp
+from sciml.integrate.odeint_api import _options, odeint, odeint_adjoint
 
 __all__ = ["cdeint", "ControlledVectorField"]
 
@@ -199,11 +200,9 @@ def cdeint(X, func, z0, t, adjoint: bool = True, backend: str = "torchdiffeq", *
         kwargs.setdefault("adjoint_atol", atol)
         ys = odeint_adjoint(field, z0, t, rtol=rtol, atol=atol, method=method, options=options, **kwargs)
     else:
-        if not isinstance(t, torch.Tensor) or t.dim() != 1:
-            raise InputError("t", "a 1-D tensor of times", getattr(t, "shape", type(t).__name__))
-        ys = solve_ivp(field, (t[0], t[-1]), z0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
-                       gradient="checkpoint", adjoint_params=kwargs.get("adjoint_params"),
-                       **_translate_options(options)).ys
+        tableau, extra = _options(field, z0, t, method, options)
+        ys = solve_ivp(field, (t[0], t[-1]), z0, t_eval=t, method=tableau, rtol=rtol, atol=atol,
+                       gradient="checkpoint", adjoint_params=kwargs.get("adjoint_params"), **extra).ys
     if is_tensor:
         return ys.movedim(0, -2)
     return tuple(y.movedim(0, -2) for y in ys)

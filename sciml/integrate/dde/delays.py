@@ -90,7 +90,8 @@ def parse_lags(lags, dtype, device) -> list[Delay]:
             continue
         if isinstance(lag, torch.Tensor):
             if lag.numel() != 1 or not lag.is_floating_point():
-                raise InputError(name, "a positive number, a 0-dim float tensor or a callable", f"tensor {tuple(lag.shape)}")
+                raise InputError(name, "a positive number, a 0-dim float tensor or a callable",
+                                 f"tensor {tuple(lag.shape)}")
             value = float(lag.detach())
             lag = lag.reshape(()).to(device)
         elif isinstance(lag, Real) and not isinstance(lag, bool):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
 
 __all__ = ["delayed_decay_exact", "mackey_glass", "mackey_glass_numpy", "method_of_steps_reference"]
 
