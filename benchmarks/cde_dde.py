@@ -133,23 +133,71 @@ def neural_cde_case(repeats: int, batch: int = 256, length: int = 100) -> dict:
     return out
 
 
+def mackey_glass_case(repeats: int, rtol: float = 1e-8) -> dict:
+    import numpy as np
+
+    from sciml.integrate.dde import solve_dde
+    from sciml.integrate.dde.problems import mackey_glass, mackey_glass_numpy, method_of_steps_reference
+
+    history = torch.tensor([0.5], dtype=torch.float64)
+    t = torch.linspace(0, 1000, 10001, dtype=torch.float64)
+    times = t.numpy()
+
+    def ours():
+        return solve_dde(mackey_glass(), history, t, 17.0, method="dopri5", rtol=rtol, atol=rtol)
+
+    def scipy_rk45():  # the same Dormand–Prince 5(4) pair, interval by interval
+        return method_of_steps_reference(mackey_glass_numpy(), lambda s: np.array([0.5]), 17.0, 0.0, 1000.0,
+                                         rtol=rtol, atol=rtol, method="RK45")
+
+    reference = method_of_steps_reference(mackey_glass_numpy(), lambda s: np.array([0.5]), 17.0, 0.0, 1000.0)
+    y_ref = reference(times)[:, 0]
+    sol = ours()
+    y = sol.ys[:, 0].numpy()
+    y_scipy = scipy_rk45()(times)[:, 0]
+    early, late = times <= 50, times >= 100
+    timing = interleaved_medians({"sciml dopri5": ours, "scipy RK45 method of steps": scipy_rk45}, repeats)
+
+    def summary(values):
+        return {"max_error_0_50": float(np.abs(values[early] - y_ref[early]).max()),
+                "max_error_0_1000": float(np.abs(values - y_ref).max()),
+                "mean_100_1000": float(values[late].mean()), "var_100_1000": float(values[late].var())}
+
+    return {"rtol": rtol, "reference": "scipy DOP853 method of steps, rtol = atol = 1e-12",
+            "reference_mean": float(y_ref[late].mean()), "reference_var": float(y_ref[late].var()),
+            "rows": {"sciml dopri5": {"ms": 1e3 * timing["sciml dopri5"], **summary(y), **sol.stats},
+                     "scipy RK45 method of steps": {"ms": 1e3 * timing["scipy RK45 method of steps"],
+                                                    **summary(y_scipy)}}}
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--skip-cde", action="store_true", help="only the delay-equation case")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     result = {"benchmark": "cde_dde", "date": time.strftime("%Y-%m-%d"), "machine": machine(),
               "versions": {"torchcde": getattr(torchcde, "__version__", None)}}
-    result["neural_cde"] = neural_cde_case(args.repeats, batch=args.batch)
+    if not args.skip_cde:
+        result["neural_cde"] = neural_cde_case(args.repeats, batch=args.batch)
+    result["mackey_glass"] = mackey_glass_case(args.repeats)
     print(f"machine: {result['machine']}")
-    print(f"{'neural CDE (forward + backward)':<34} {'ms':>9} {'NFE':>6} {'loss':>9} {'grad error':>11}")
-    for name, row in result["neural_cde"]["rows"].items():
-        print(f"{name:<34} {row['ms']:9.1f} {row['nfe']:6d} {row['loss']:9.5f} {row['grad_error']:11.2e}")
-    for mode, ratio in result["neural_cde"]["ratios"].items():
-        print(f"  ratio sciml/torchcde {mode}: {ratio:.3f}")
-    print(f"  coefficients (ms): {result['neural_cde']['coefficients_ms']}")
+    if "neural_cde" in result:
+        print(f"{'neural CDE (forward + backward)':<34} {'ms':>9} {'NFE':>6} {'loss':>9} {'grad error':>11}")
+        for name, row in result["neural_cde"]["rows"].items():
+            print(f"{name:<34} {row['ms']:9.1f} {row['nfe']:6d} {row['loss']:9.5f} {row['grad_error']:11.2e}")
+        for mode, ratio in result["neural_cde"]["ratios"].items():
+            print(f"  ratio sciml/torchcde {mode}: {ratio:.3f}")
+        print(f"  coefficients (ms): {result['neural_cde']['coefficients_ms']}")
+    mg = result["mackey_glass"]
+    print(f"Mackey-Glass on [0, 1000], rtol = atol = {mg['rtol']:g}; reference {mg['reference']}: mean "
+          f"{mg['reference_mean']:.6f}, variance {mg['reference_var']:.6f} over [100, 1000]")
+    print(f"{'solver':<28} {'ms':>9} {'err [0,50]':>11} {'err [0,1000]':>13} {'mean':>10} {'variance':>10}")
+    for name, row in mg["rows"].items():
+        print(f"{name:<28} {row['ms']:9.1f} {row['max_error_0_50']:11.2e} {row['max_error_0_1000']:13.2e} "
+              f"{row['mean_100_1000']:10.6f} {row['var_100_1000']:10.6f}")
     print(json.dumps(result, default=str))
     return result
 

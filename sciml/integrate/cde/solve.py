@@ -40,6 +40,12 @@ class ControlledVectorField(torch.nn.Module):
         self.is_tensor = is_tensor
         self.is_prod = is_prod
 
+    @property
+    def shares_graph(self) -> bool:
+        """The control's tensors were computed from others that need gradients (learnable data or knots):
+        every adjoint or checkpoint backward call then walks that graph again, so it must be kept."""
+        return isinstance(self.X, torch.nn.Module) and any(b.requires_grad for b in self.X.buffers())
+
     def forward(self, t, z):
         dX = self.X.derivative(t)
         if self.is_prod:

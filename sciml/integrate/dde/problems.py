@@ -43,12 +43,12 @@ def mackey_glass_numpy(beta: float = 0.2, gamma: float = 0.1, n: float = 10.0):
 
 
 def method_of_steps_reference(f, history, tau: float, t0: float, t1: float, rtol: float = 1e-12,
-                              atol: float = 1e-12):
+                              atol: float = 1e-12, method: str = "DOP853"):
     """An independent solve of ``y' = f(t, y, y(t − τ))`` (numpy), ``y = history(t)`` for ``t ≤ t0``.
 
     Returns a function ``y(t)`` on ``[t0 − τ, t1]`` (vectorised over a numpy array of times).
     Each interval of length τ is an ODE whose delayed values come from the previous interval,
-    solved by scipy's DOP853 with its dense output.
+    solved by scipy's ``method`` (DOP853 by default) with its dense output.
     """
     from scipy.integrate import solve_ivp  # scipy only here: the reference must not be sciml
 
@@ -66,7 +66,7 @@ def method_of_steps_reference(f, history, tau: float, t0: float, t1: float, rtol
     a = t0
     while a < t1:
         b = min(a + tau, t1)
-        sol = solve_ivp(lambda t, u: f(t, u, delayed(t - tau)), (a, b), y, method="DOP853", rtol=rtol, atol=atol,
+        sol = solve_ivp(lambda t, u: f(t, u, delayed(t - tau)), (a, b), y, method=method, rtol=rtol, atol=atol,
                         dense_output=True)
         if not sol.success:
             raise RuntimeError(sol.message)

@@ -4,10 +4,11 @@ The method of steps on the dense output: the ODE loop advances ``y`` with any ex
 Runge–Kutta method and its error control, and each evaluation of the field looks the delayed
 states up in :class:`~sciml.integrate.dde.history.History`, which the loop fills with every
 accepted step. The breaking points (:mod:`~sciml.integrate.dde.delays`) are the loop's jump
-times, so no step straddles one, and steps are no longer than the shortest constant delay, so a
-delayed value is always an interpolation of finished steps. Gradients: ``direct`` backpropagates
-through it all (delays included); ``checkpoint`` stores one state and its stages per step and
-replays steps backwards, carrying the adjoint of every looked-up step to where it came from.
+times, so no step straddles one, and steps are no longer than the shortest constant (or sampled
+time-dependent) delay, so a delayed value is always an interpolation of finished steps.
+Gradients: ``direct`` backpropagates through it all (delays included); ``checkpoint`` stores one
+state and its stages per step and replays steps backwards, carrying the adjoint of every
+looked-up step to where it came from.
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def _backward(run: _Run, params, grad_ys):
                 gouts.append(g_K[n])
             order = sorted(leaves)
             inputs = [y, *[leaves[m][1] for m in order], *[leaves[m][2] for m in order], *params]
-            grads = torch.autograd.grad(outs, inputs, gouts, allow_unused=True)
+            # retained: the history or the delays may be computed from the parameters outside the solve,
+            # and every replay's backward walks those nodes again
+            grads = torch.autograd.grad(outs, inputs, gouts, allow_unused=True, retain_graph=True)
         a = grads[0] if grads[0] is not None else torch.zeros_like(a)
         if g_y[n] is not None:
             a = a + g_y[n]
@@ -196,7 +199,8 @@ def solve_dde(func, history, t, lags, *, method: str = "dopri5", rtol=1e-7, atol
         Backpropagation through the solve, or the exact gradient of the discrete solve with
         memory for one state and its stages per step. Both reach ``func``'s parameters, the
         history's and the delays.
-    max_step, first_step, max_steps : step controls; steps are also capped by the shortest constant delay.
+    max_step, first_step, max_steps : step controls; steps are also capped by the shortest constant delay
+        (and the smallest time-dependent one on a grid over the interval).
     track_discontinuities : bool
         End steps on the breaking points ``t0 + Σ kᵢ τᵢ`` (up to the method's order) and their
         time-dependent counterparts. State-dependent delays are left to error control.
