@@ -206,6 +206,7 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
     result = JointResult(ys, Status.SUCCESS, t, h, records=records, ts=t_out, stepper=stepper)
     progress = SolveProgress(opts.progress, t0, t1 if math.isfinite(t1) else t0 + 1.0)
     n_steps = n_rejected = nonfinite = newton_fail = 0
+    stopped = False
     # time is a Python float here: a step underflows when float64 no longer resolves it (a float32
     # state may need steps below its own resolution of t to get across a discontinuity)
     eps16 = 16 * sys.float_info.epsilon
@@ -307,7 +308,8 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
                 callbacks.accept(t, y, h_step)
             stepper.after(True, h_step, t_new)
             restarted = opts.perturb
-            if stop is not None and hit:
+            stopped = stop is not None and hit
+            if stopped:
                 i_stop += 1
                 if stop[1]:
                     restarted = True
@@ -329,6 +331,7 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             result.status = Status.EVENT
             break
         if adaptive:
+            h_wanted = h
             if own_control:  # a multistep method chooses step size and order together
                 h = stepper.propose(h_step, ratio, accepted)
             else:
@@ -336,6 +339,17 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             if stepper.method.controller_order != order:  # method="auto" switched
                 order = stepper.method.controller_order
                 controller.set_order(order)
+            if accepted and stopped:
+                if stop[1] and direction * (t1 - t) > 0:
+                    # past a discontinuity the method starts afresh, with a fresh starting step
+                    term.window = (t, t1, True, False)
+                    k1 = term(t, y)
+                    term.window = None
+                    h = initial_step(term, t, y, k1, direction, stepper.method.controller_order, rtol, atol, norm,
+                                     t1 - t)
+                elif abs(h) < abs(h_wanted):
+                    h = h_wanted  # the step was cut short only to land on the stop
+                h = math.copysign(min(abs(h), opts.max_step), direction)
             if abs(h) < min_step:
                 h = math.copysign(min_step, h)
             if abs(h) <= eps16 * max(abs(t), abs(span)) and direction * (t1 - t) > 0:

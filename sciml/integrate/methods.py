@@ -182,6 +182,11 @@ class AutoStepper:
         if to is self.stiff:
             self.stiff.stale = True
 
+    def restart(self) -> None:
+        for stepper in (self.explicit, self.stiff):
+            if hasattr(stepper, "restart"):
+                stepper.restart()
+
     def record(self):
         return self.current.record()
 

@@ -106,6 +106,7 @@ class BDFStepper(_Multistep, _ImplicitBase):
     # ---------------------------------------------------------------------------------- a step
     def restart(self) -> None:
         self.D = None  # the next step starts again at order 1 from f(t, y)
+        self.need_jac = True
 
     def step(self, t, y, h, h_vec, k1):
         if self.D is None:
@@ -120,7 +121,7 @@ class BDFStepper(_Multistep, _ImplicitBase):
         P = coef.history[k] @ self.D[:k + 1]  # predictor, predictor − ψ, partial sums (see BDFTensors)
         y_pred, base, sums = P[0], P[1], P[2:]
         c = h / coef.alpha[k]
-        t_new = self.term.time(t + h_vec)  # one time tensor for every Newton iteration
+        t_new = self.term.at(t + h_vec)  # one time tensor for every Newton iteration (inside the step at a jump)
         self._prepare(t, y, c)
         with torch.no_grad():
             scale = torch.abs(y_pred.detach()).mul_(self.opts.rtol).add_(self.opts.atol)

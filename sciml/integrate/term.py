@@ -22,7 +22,7 @@ class ODETerm:
     ``window = (start, end, at_start, at_end)`` (set by the loop for one step, joint mode): an
     evaluation at the step's start (``at_start``) or end (``at_end``) gets its time moved one
     ulp, in ``t_dtype``, into the step, so that ``func`` sees the step from inside at a
-    discontinuity (``jump_t``, ``perturb``).
+    discontinuity (``jump_t``, ``perturb``); see :meth:`at`.
     """
 
     __slots__ = ("func", "packer", "t_dtype", "device", "nfe", "window")
@@ -45,19 +45,26 @@ class ODETerm:
         tt = self.time(t)
         return torch.nextafter(tt, torch.full_like(tt, math.copysign(math.inf, toward - t)))
 
-    def _time_in_window(self, t) -> torch.Tensor:
+    def at(self, t) -> torch.Tensor:
+        """The time ``func`` receives for an evaluation at ``t`` (kept inside the step by ``window``).
+
+        With ``at_end``, a time that is, in ``t_dtype``, at or past the step's end (a stage with
+        ``c ≥ 1``, or one that rounds onto the end) becomes the value just before the end;
+        ``at_start`` likewise at the start.
+        """
+        tt = self.time(t)
+        if self.window is None or isinstance(t, torch.Tensor):
+            return tt
         start, end, at_start, at_end = self.window
-        if not isinstance(t, torch.Tensor):
-            # stage times are t + c h: the end is met up to the rounding of that sum
-            tol = 4 * math.ulp(max(abs(start), abs(end) if math.isfinite(end) else 0.0))
-            if at_start and abs(t - start) <= tol:
-                return self.nudged(t, end)
-            if at_end and abs(t - end) <= tol:
-                return self.nudged(t, start)
-        return self.time(t)
+        forward = end >= start
+        if at_start and bool(tt <= start if forward else tt >= start):
+            return self.nudged(start, end)
+        if at_end and math.isfinite(end) and bool(tt >= end if forward else tt <= end):
+            return self.nudged(end, start)
+        return tt
 
     def __call__(self, t, y: torch.Tensor) -> torch.Tensor:
         self.nfe += 1
         packer = self.packer
-        tt = self.time(t) if self.window is None else self._time_in_window(t)
+        tt = self.time(t) if self.window is None else self.at(t)
         return packer.pack(self.func(tt, packer.unpack(y)))
