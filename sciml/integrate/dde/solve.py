@@ -241,10 +241,15 @@ def solve_dde(func, history, t, lags, *, method: str = "dopri5", rtol=1e-7, atol
     if step_size is not None and step_size > shortest:
         raise InputError("step_size", f"at most the shortest delay ({shortest:.6g})", step_size)
     cap = min(shortest, math.inf if max_step is None else float(max_step))
-    jumps = breaking_points(delays, t0, t1, tab.order, t.dtype, device) if track_discontinuities else []
+    points = breaking_points(delays, t0, t1, tab.order, t.dtype, device) if track_discontinuities else []
+    # where a delayed argument crosses t0, y' may jump inside the lookup: the method restarts there (jump_t),
+    # evaluating each side from inside its own step; further out f is smooth enough to keep the step and its
+    # last stage (step_t: the step only ends on the point)
+    first = set(breaking_points(delays, t0, t1, 1, t.dtype, device)) if points else set()
     opts = LoopOptions(tableau=tab, rtol=rtol, atol=atol, norm=rms_norm, max_steps=max_steps, first_step=first_step,
                        step_size=None if step_size is None else float(step_size), max_step=cap)
-    opts.jump_t = tuple(jumps)
+    opts.jump_t = tuple(p for p in points if p in first)
+    opts.step_t = tuple(p for p in points if p not in first)
     hist = History(history, packer, t0, t.dtype, tab.tensors(dtype, device))
     term = ODETerm(_DelayedField(func, delays, hist, packer), packer, t.dtype, device)
     run = _Run(term, hist, opts, t0, t1, t.detach().tolist())
@@ -256,7 +261,7 @@ def solve_dde(func, history, t, lags, *, method: str = "dopri5", rtol=1e-7, atol
         ys = _Checkpoint.apply(run, y0_flat, *params)
     res = run.result
     stats = {"n_f_evals": term.nfe, "n_steps": res.n_steps, "n_rejected": res.n_rejected,
-             "n_breaking_points": len(jumps)}
+             "n_breaking_points": len(points)}
     if res.status != Status.SUCCESS and on_failure == "raise":
         raise SolverError(f"{tab.name} stopped before t1={t1:.10g}: {res.status.describe()}", t=res.t,
                           step_size=res.h, status=res.status,
