@@ -17,6 +17,7 @@ _LAZY = {
     "odeint": "sciml.integrate",
     "odeint_adjoint": "sciml.integrate",
     "odeint_event": "sciml.integrate",
+    "odeint_dense": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
     "cdeint": "sciml.integrate",
     "ddeint": "sciml.integrate",

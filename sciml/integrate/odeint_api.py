@@ -1,4 +1,5 @@
-"""torchdiffeq's interface over :func:`~sciml.integrate.solve_ivp`: ``odeint``, ``odeint_adjoint``, ``odeint_event``.
+"""torchdiffeq's interface over :func:`~sciml.integrate.solve_ivp`: ``odeint``, ``odeint_adjoint``, ``odeint_event``,
+``odeint_dense``.
 
 Same signatures and meanings as torchdiffeq 0.2.5 (Chen et al., Neural ordinary differential
 equations, NeurIPS 2018; Chen, Amos & Nickel, Learning neural event functions for ordinary
@@ -25,7 +26,7 @@ from sciml.integrate.events import Event
 from sciml.integrate.scipy_solver import ScipySolver
 from sciml.integrate.solution import Status
 
-__all__ = ["odeint", "odeint_adjoint", "odeint_event"]
+__all__ = ["odeint", "odeint_adjoint", "odeint_event", "odeint_dense"]
 
 # torchdiffeq's options that are solve_ivp's arguments (under these names)
 _SOLVE_IVP_OPTIONS = {
@@ -261,3 +262,27 @@ def odeint_event(func, y0, t0, *, event_fn, reverse_time=False, odeint_interface
     t0 = t0.reshape(-1)
     t = torch.cat([t0, t0.detach() + (-1.0 if reverse_time else 1.0)])
     return odeint_interface(func, y0, t, event_fn=event_fn, **kwargs)
+
+
+def odeint_dense(func, y0, t0, t1, *, rtol=1e-7, atol=1e-9, method=None, options=None):
+    """Solve on ``[t0, t1]`` and return ``y(t)`` there as a function: torchdiffeq's ``odeint_dense``.
+
+    The function is the method's own continuous extension (``solve_ivp(..., dense=True).evaluate``),
+    differentiable with respect to ``y0`` and the parameters of ``func``; it takes a time or a 1-D
+    tensor of times and returns ``y`` there (time first for a 1-D tensor). Any method with dense
+    output works (torchdiffeq's allows ``dopri5`` only), tuple states too.
+    """
+    checks.check_state(y0)
+    t = _check_t(torch.stack([torch.as_tensor(t0), torch.as_tensor(t1)]).reshape(-1), y0)
+    tableau, extra = _options(func, y0, t, method, options)
+    with _torchdiffeq_names():
+        sol = solve_ivp(func, (t0, t1), y0, method=tableau, rtol=rtol, atol=atol, dense=True, **extra)
+
+    def dense_output_fn(t_eval):
+        values = sol.evaluate(t_eval)
+        scalar = not isinstance(t_eval, torch.Tensor) or t_eval.dim() == 0
+        if scalar:
+            return tuple(v[0] for v in values) if isinstance(values, tuple) else values[0]
+        return values
+
+    return dense_output_fn

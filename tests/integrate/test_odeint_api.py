@@ -8,15 +8,27 @@ import torch
 import sciml
 import sciml.compat.torchdiffeq as torchdiffeq
 from sciml.errors import InputError, SolverError
-from sciml.integrate import Status, odeint, odeint_adjoint, odeint_event, solve_ivp
+from sciml.integrate import Status, odeint, odeint_adjoint, odeint_dense, odeint_event, solve_ivp
 
 F64 = torch.float64
 
 
 def test_compat_namespace_is_sciml():
     assert torchdiffeq.odeint is odeint and torchdiffeq.odeint_adjoint is odeint_adjoint
-    assert torchdiffeq.odeint_event is odeint_event is sciml.odeint_event
-    assert set(torchdiffeq.__all__) == {"odeint", "odeint_adjoint", "odeint_event"}
+    assert torchdiffeq.odeint_event is odeint_event is sciml.odeint_event and torchdiffeq.odeint_dense is odeint_dense
+    assert set(torchdiffeq.__all__) == {"odeint", "odeint_adjoint", "odeint_event", "odeint_dense"}
+
+
+def test_odeint_dense():
+    y0 = torch.tensor([1.0, 0.0], dtype=F64, requires_grad=True)
+    dense = odeint_dense(lambda t, y: torch.stack([y[1], -y[0]]), y0, torch.tensor(0.0, dtype=F64),
+                         torch.tensor(3.0, dtype=F64), rtol=1e-10, atol=1e-12)
+    t = torch.linspace(0.1, 2.9, 7, dtype=F64)
+    exact = torch.stack([torch.cos(t), -torch.sin(t)], dim=-1)
+    torch.testing.assert_close(dense(t), exact, rtol=0, atol=1e-8)
+    assert dense(t[3]).shape == (2,)
+    dense(t)[:, 0].sum().backward()  # d/dy0[0] of Σ cos(t_i) y0[0] − ...: Σ cos(t_i)
+    assert y0.grad[0].item() == pytest.approx(float(torch.cos(t).sum()), rel=1e-6)
 
 
 @pytest.mark.parametrize("method", ["dopri5", "rk4", "implicit_adams", "bdf"])
@@ -253,3 +265,18 @@ def test_max_steps_hint_names_the_option_passed():
     with pytest.raises(SolverError) as info:
         solve_ivp(field, (0.0, 10.0), y0, max_steps=50)
     assert "raise max_steps" in str(info.value) and "max_num_steps" not in str(info.value)
+
+
+def test_event_that_drops_to_zero_and_stays_is_located_where_it_drops():
+    """A time limit written as an event (learn_physics.py's): zero after T, positive before."""
+    limit = 1.2345
+
+    def event_fn(t, y):
+        return torch.zeros_like(t) if t > limit else y[0] + 10.0
+
+    y0 = torch.tensor([1.0, 0.0], dtype=F64)
+    t_event, sol = odeint(lambda t, y: torch.stack([y[1], -y[0]]), y0, torch.tensor([0.0, 1.0], dtype=F64),
+                          event_fn=event_fn)
+    assert t_event.item() == pytest.approx(limit, abs=1e-12)
+    torch.testing.assert_close(sol[-1], torch.tensor([math.cos(limit), -math.sin(limit)], dtype=F64), rtol=0,
+                               atol=1e-6)
