@@ -19,6 +19,8 @@ _LAZY = {
     "odeint_event": "sciml.integrate",
     "odeint_dense": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
+    "cdeint": "sciml.integrate",
+    "ddeint": "sciml.integrate",
     "Solution": "sciml.integrate",
     "load_model": "sciml.discovery",
     "SciMLError": "sciml.errors",

@@ -5,13 +5,17 @@ Public surface: :func:`odeint`, :func:`odeint_adjoint`, :func:`odeint_event`, :f
 output, partial results). The pieces, one job each: ``tableaus`` (methods as data), ``stepper`` (one
 generic Runge–Kutta step), ``multistep`` (BDF, Adams), ``controller`` (step sizes), ``loop``
 (time stepping, stop times), ``callbacks``, ``gradients`` (direct / checkpoint / backsolve),
-``solution``, ``scipy_solver`` (scipy behind the same interface).
+``solution``, ``scipy_solver`` (scipy behind the same interface). Controlled differential
+equations: :func:`cdeint` over control paths from ``interpolation`` (``cde``); delay equations:
+:func:`ddeint` / :func:`solve_dde` (``dde``).
 """
 
 from sciml.integrate.api import solve_ivp
+from sciml.integrate.cde import cdeint
+from sciml.integrate.dde import ddeint, solve_dde
 from sciml.integrate.odeint_api import odeint, odeint_adjoint, odeint_dense, odeint_event
 from sciml.integrate.solution import Solution, Status
 from sciml.integrate.tableaus import ADAPTIVE, FIXED_STEP, METHODS
 
-__all__ = ["odeint", "odeint_adjoint", "odeint_event", "odeint_dense", "solve_ivp", "Solution", "Status", "METHODS",
-           "ADAPTIVE", "FIXED_STEP"]
+__all__ = ["odeint", "odeint_adjoint", "odeint_event", "odeint_dense", "solve_ivp", "cdeint", "ddeint", "solve_dde",
+           "Solution", "Status", "METHODS", "ADAPTIVE", "FIXED_STEP"]

@@ -22,6 +22,7 @@ import torch
 
 from sciml.errors import SolverError
 from sciml.integrate.callbacks import StepCallbacks
+from sciml.integrate.gradients.checkpoint import retain_for
 from sciml.integrate.loop import integrate_joint
 from sciml.integrate.norms import mixed_rms_norm
 from sciml.integrate.runner import Runner
@@ -54,10 +55,11 @@ class AdjointOptions:
 class _AugmentedDynamics:
     """``(t, [y, a, g]) -> [f, −aᵀ∂f/∂y, −aᵀ∂f/∂θ]`` on one flat vector."""
 
-    def __init__(self, flat_func, n: int, params: tuple):
+    def __init__(self, flat_func, n: int, params: tuple, retain: bool = False):
         self.flat_func = flat_func
         self.n = n
         self.params = params
+        self.retain = retain  # see checkpoint.retain_for: graphs every evaluation's backward walks again
 
     def __call__(self, t, z):
         n = self.n
@@ -66,8 +68,8 @@ class _AugmentedDynamics:
             y = y.detach().requires_grad_(True)
             f = self.flat_func(t, y)
             # a field that depends on neither y nor the parameters (f(t) only) has nothing to propagate
-            grads = torch.autograd.grad(f, (y, *self.params), -a, allow_unused=True) if f.requires_grad else \
-                (None,) * (1 + len(self.params))
+            grads = torch.autograd.grad(f, (y, *self.params), -a, allow_unused=True, retain_graph=self.retain) \
+                if f.requires_grad else (None,) * (1 + len(self.params))
         parts = [f.detach()]
         for g, ref in zip(grads, (y, *self.params)):
             parts.append(torch.zeros(ref.numel(), dtype=z.dtype, device=z.device) if g is None
@@ -97,7 +99,7 @@ class _Backsolve(torch.autograd.Function):
         def flat_func(t, y):
             return packer.pack(term.func(t, packer.unpack(y)))
 
-        aug = _AugmentedDynamics(flat_func, n, params)
+        aug = _AugmentedDynamics(flat_func, n, params, retain_for(term.func, params))
         aug_packer = StatePacker(torch.zeros(2 * n + sum(n_params), dtype=ys.dtype, device=ys.device), 0)
         aug_term = ODETerm(aug, aug_packer, term.t_dtype, term.device)
         unpack = _augmented_unpacker(packer, n, params)
