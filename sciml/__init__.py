@@ -18,6 +18,8 @@ _LAZY = {
     "odeint_adjoint": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
     "Solution": "sciml.integrate",
+    "sdeint": "sciml.integrate.sde",
+    "sdeint_adjoint": "sciml.integrate.sde",
     "load_model": "sciml.discovery",
     "SciMLError": "sciml.errors",
     "InputError": "sciml.errors",

@@ -1,0 +1,1 @@
+"""Drop-in namespaces of other libraries (torchdiffeq, torchsde, torchcde) over sciml's own functions."""
