@@ -21,8 +21,9 @@ from sciml.integrate.sde.loop import integrate_adaptive, integrate_fixed, integr
 from sciml.integrate.sde.names import NOISE_TYPES
 from sciml.integrate.sde.solvers import make_stepper
 from sciml.integrate.sde.term import LogqpTerm, SDETerm
+from sciml.integrate.solution import Solution, Status
 
-__all__ = ["sdeint", "SDEProblem", "prepare", "solve", "parse_return"]
+__all__ = ["sdeint", "solve_sde", "SDEProblem", "prepare", "solve", "parse_return"]
 
 BATCH_MODES = ("joint", "independent")
 
@@ -89,6 +90,9 @@ def prepare(sde, y0, ts, bm, method, dt, adaptive, rtol, atol, dt_min, options, 
     if stepper.needs_g and not term.has_g and not (method == "milstein" and noise == NOISE_TYPES.additive):
         raise InputError("sde", f"the diffusion matrix g (or f_and_g) for method {method!r}", "only g_prod",
                          "this method evaluates g itself; define g, or use euler / milstein / midpoint")
+    if stepper.needs_f and term.user["f"] is None and term.user["f_and_g"] is None:
+        raise InputError("sde", f"the drift f (or f_and_g) for method {method!r}", "only f_and_g_prod",
+                         "this method evaluates the drift on its own")
     if jumps is not None and not isinstance(jumps, CompoundPoisson):
         raise InputError("jumps", "a CompoundPoisson jump term", type(jumps).__name__)
     independent = batch == "independent" and adaptive
@@ -223,3 +227,25 @@ def sdeint(sde, y0, ts, bm=None, method=None, dt=1e-3, adaptive=False, rtol=1e-5
     extra0 = initial_extra(p, extra_solver_state)
     ys, extra_state, _ = solve(p, p.y0, extra0)
     return parse_return(p, ys, extra_state, extra)
+
+
+def solve_sde(sde, y0, ts, *, bm=None, method=None, dt=1e-3, adaptive=False, rtol=1e-5, atol=1e-4, dt_min=1e-5,
+              options=None, names=None, logqp=False, batch="joint", jumps=None, extra_solver_state=None) -> Solution:
+    """:func:`sdeint`'s solve returned as a :class:`~sciml.integrate.Solution`, with its statistics.
+
+    ``sol.ys`` is ``(len(ts), batch, d)``; ``sol.stats``: ``n_steps`` and ``n_rejected`` (one per path with
+    ``batch="independent"``), ``method``, ``extra_solver_state`` and, with ``logqp``, ``log_ratio``
+    (the increments, ``(len(ts) - 1, batch)``).
+    """
+    p = prepare(sde, y0, ts, bm, method, dt, adaptive, rtol, atol, dt_min, options, names, logqp, batch, jumps)
+    ys, extra, loop_stats = solve(p, p.y0, initial_extra(p, extra_solver_state))
+    stats = {"n_steps": 0 if loop_stats is None else loop_stats.n_steps,
+             "n_rejected": 0 if loop_stats is None else loop_stats.n_rejected,
+             "method": p.method, "extra_solver_state": extra}
+    if p.logqp:
+        ys, stats["log_ratio"] = parse_return(p, ys, extra, False)
+    B = p.y0.shape[0]
+    independent = p.batch == "independent"
+    status = torch.zeros(B, dtype=torch.long) if independent else Status.SUCCESS
+    t_reached = p.ts[-1].expand(B) if independent else float(p.ts_list[-1])
+    return Solution(ts=p.ts, ys=ys, stats=stats, status=status, t_reached=t_reached)

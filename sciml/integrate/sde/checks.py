@@ -12,6 +12,7 @@ from numbers import Real
 import torch
 
 from sciml.errors import InputError
+from sciml.integrate import checks as core_checks
 from sciml.integrate.sde.names import NOISE_TYPES, SDE_TYPES
 from sciml.integrate.sde.solvers import METHODS
 from sciml.integrate.sde.term import RENAMABLE
@@ -69,14 +70,9 @@ def check_ts(ts, y0) -> torch.Tensor:
     if ts.requires_grad:
         raise InputError("ts", "times that do not require gradients", "a tensor with requires_grad=True",
                          "pass ts.detach()")
-    if ts.dim() != 1 or len(ts) == 0:
-        raise InputError("ts", "a non-empty 1-D tensor of times", f"shape {tuple(ts.shape)}")
     if not ts.is_floating_point():
         ts = ts.to(y0.dtype)
-    if ts.device != y0.device:
-        raise InputError("ts", f"a tensor on y0's device {y0.device}", ts.device)
-    if not bool(torch.isfinite(ts).all()):
-        raise InputError("ts", "finite times", "NaN or Inf")
+    ts = core_checks.check_times(ts, "ts", y0.device)  # 1-D, on y0's device, finite, monotone
     if len(ts) > 1 and not bool((ts[1:] > ts[:-1]).all()):
         raise InputError("ts", "strictly increasing times", "repeated or decreasing values",
                          "to integrate backwards in time, flip the SDE (t -> -t) and the Brownian motion "

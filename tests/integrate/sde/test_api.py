@@ -171,9 +171,10 @@ def test_independent_batch_gives_each_path_its_own_steps():
         var = 0.25 / (2 * th) * (1 - torch.exp(torch.tensor(-2 * th))).item()
         mean = torch.exp(torch.tensor(-th)).item()
         assert abs(float(final.mean()) - mean) < 4 * (var / (n // 2)) ** 0.5 + 0.02
-    from sciml.integrate.sde.api import prepare, solve
+    from sciml.integrate.sde import solve_sde
 
-    p = prepare(sde, torch.ones(n, 1, dtype=torch.float64), [0.0, 1.0], None, "milstein", 0.05, True, 1e-2, 1e-2,
-                1e-5, None, None, False, "independent")
-    _, _, stats = solve(p, p.y0, ())
-    assert float(stats.n_steps[0::2].float().mean()) < 0.5 * float(stats.n_steps[1::2].float().mean())
+    sol = solve_sde(sde, torch.ones(n, 1, dtype=torch.float64), [0.0, 1.0], method="milstein", adaptive=True, dt=0.05,
+                    rtol=1e-2, atol=1e-2, batch="independent")
+    steps = sol.stats["n_steps"].float()
+    assert float(steps[0::2].mean()) < 0.5 * float(steps[1::2].mean())
+    assert sol.ys.shape == (2, n, 1) and bool((sol.status == 0).all())
