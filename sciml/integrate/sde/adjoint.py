@@ -180,7 +180,35 @@ class _Adjoint(torch.autograd.Function):
                 a_params = z[2 * n:]
         grads = list(torch.split(a_params, [x.numel() for x in params])) if params else []
         grads = [g.view_as(x) for g, x in zip(grads, params)]
-        return (None, None, None, a.view_as(ys[0]), *([None] * ctx.n_extra), *grads)
+        with torch.enable_grad():
+            out = first_order_only((a.view_as(ys[0]), *grads))
+        return (None, None, None, out[0], *([None] * ctx.n_extra), *out[1:])
+
+
+class _FirstOrderOnly(torch.autograd.Function):
+    """Passes gradients through; differentiating them again raises instead of silently giving zero."""
+
+    @staticmethod
+    def forward(ctx, _anchor, *grads):
+        return tuple(g.clone() for g in grads)
+
+    @staticmethod
+    def backward(ctx, *_):
+        raise InputError("create_graph", "first derivatives only from sdeint_adjoint", "a second derivative",
+                         "for higher derivatives backpropagate through sdeint")
+
+
+def first_order_only(grads: tuple) -> tuple:
+    """Under ``create_graph=True`` the first derivatives are still right, but a second one would need the
+    adjoint of the adjoint: mark them so that asking for it fails loudly."""
+    if not torch.is_grad_enabled():
+        return grads
+    live = [i for i, g in enumerate(grads) if g is not None]
+    anchor = torch.zeros((), requires_grad=True)
+    out = list(grads)
+    for i, g in zip(live, _FirstOrderOnly.apply(anchor, *[grads[i] for i in live])):
+        out[i] = g
+    return tuple(out)
 
 
 def _retrace(stepper, term, z, segment, bm, t_dtype):

@@ -50,6 +50,7 @@ class _ReversibleAdjoint(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_ys, grad_f, grad_g, grad_z):
+        create_graph = torch.is_grad_enabled()
         ys, f1, g1, z1, *params = ctx.saved_tensors
         p, stats = ctx.p, ctx.stats
         term = p.term
@@ -94,7 +95,12 @@ class _ReversibleAdjoint(torch.autograd.Function):
             y1, z1, f1, g1 = y0, z0, f0, g0
             fg, z_leaf = fg0, z0_leaf
         a_y = a_y + grad_ys[0]
-        return (None, a_y, a_f, a_g, a_z, *a_params)
+        out = (a_y, a_f, a_g, a_z, *a_params)
+        if create_graph:
+            from sciml.integrate.sde.adjoint import first_order_only
+
+            out = first_order_only(out)
+        return (None, *out)
 
 
 def reversible_adjoint(p, extra0, params):

@@ -133,3 +133,17 @@ def test_adjoint_needs_a_module_or_params():
         sdeint_adjoint(GBM(), torch.ones(2, 1, dtype=torch.float64), [0.0, 1.0], method="srk",
                        adjoint_method="srk")
     assert err.value.argument == "adjoint_method"
+
+
+@pytest.mark.parametrize("method", ["midpoint", "reversible_heun"])
+def test_second_derivatives_through_the_adjoint_are_refused_not_wrong(method):
+    sde = GBM(sde_type="stratonovich")
+    y0 = torch.ones(2, 1, dtype=torch.float64, requires_grad=True)
+    bm = BrownianInterval(0.0, 0.5, size=(2, 1), dtype=torch.float64, entropy=1)
+    ys = sdeint_adjoint(sde, y0, [0.0, 0.5], bm=bm, method=method, dt=0.1)
+    (first,) = torch.autograd.grad(ys[-1].sum(), y0, create_graph=True)  # first derivatives: fine
+    (plain,) = torch.autograd.grad(sdeint_adjoint(sde, y0, [0.0, 0.5], bm=bm, method=method, dt=0.1)[-1].sum(), y0)
+    assert torch.equal(first.detach(), plain)
+    with pytest.raises(InputError) as err:
+        first.sum().backward()
+    assert err.value.argument == "create_graph"
