@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for commands that relaunch themselves
     from sciml.errors import SciMLError
 
     try:
@@ -58,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     except SciMLError as exc:
         print(f"sciml {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # sciml.train.TrainingInterrupted says where the checkpoint is
+        code = getattr(exc, "exit_code", 130)
+        print(f"sciml {args.command}: {exc or 'interrupted'}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,10 @@ def register(subparsers) -> None:
                         help="pointwise derivative for the strong-form methods (default savgol)")
     parser.add_argument("--max-degree", type=int, default=3, help="highest polynomial degree tried (ODE, auto)")
     parser.add_argument("--seed", type=int, default=0, help="seed for ensembles and subsampling")
+    parser.add_argument("--ensemble", type=int, metavar="N",
+                        help="bag N bootstrap fits (E-SINDy: inclusion probabilities, coefficient spreads)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="J",
+                        help="worker processes for the ensemble's fits (default 1; the result does not change)")
     parser.add_argument("--out", help="save the model here (model/1 JSON)")
     parser.add_argument("--plot", help="write a PNG of the data against the simulated model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -51,13 +55,19 @@ def run(args: argparse.Namespace) -> int:
     from sciml.discovery.report import format_report
     from sciml.errors import InputError
 
+    if args.ensemble is not None and args.method not in ("auto", "ensemble"):
+        raise InputError("--ensemble", "--method auto or ensemble (bagging uses the weak form)", args.method)
+    if args.jobs < 1:
+        raise InputError("--jobs", "a positive number of processes", args.jobs)
+    method = "ensemble" if args.ensemble is not None else args.method
+    extra = {} if args.ensemble is None else {"n_models": args.ensemble}
     data = load(args.data)
     if args.kind != "auto" and data.kind != args.kind:
         raise InputError("--kind", f"a file with {args.kind.upper()} data", f"{data.kind.upper()} data")
     start = time.perf_counter()
-    est = SINDy(method=args.method, library=args.library, threshold=_threshold(args.threshold),
+    est = SINDy(method=method, library=args.library, threshold=_threshold(args.threshold),
                 derivative=args.derivative, max_degree=args.max_degree, seed=args.seed,
-                progress=not args.no_progress).fit(data)
+                progress=not args.no_progress, jobs=args.jobs, **extra).fit(data)
     elapsed = time.perf_counter() - start
     model = est.model_
     print(f"{args.data}: {data!r}")

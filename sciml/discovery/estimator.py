@@ -19,6 +19,7 @@ whose ``choices`` say what was chosen and why.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -70,6 +71,10 @@ class SINDy:
         Seed for ensembles and row subsampling.
     progress : bool
         Show progress bars for ensembles.
+    jobs : int or executor
+        Worker processes for the ensemble's fits (1: this process), or an executor with ``map``
+        (Ray's ``ray.util.multiprocessing.Pool``, ``mpi4py.futures.MPIPoolExecutor``, ...); the result
+        does not depend on it.
 
     Attributes
     ----------
@@ -81,7 +86,7 @@ class SINDy:
 
     def __init__(self, method: str = "auto", library="auto", threshold="auto", derivative: str = "savgol",
                  max_degree: int = 3, test_functions: dict | None = None, penalty: float = 2.0,
-                 n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool = False):
+                 n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool = False, jobs=1):
         self.method = method
         self.library = library
         self.threshold = threshold
@@ -93,12 +98,13 @@ class SINDy:
         self.inclusion = inclusion
         self.seed = seed
         self.progress = progress
+        self.jobs = jobs
 
     # -- parameters -------------------------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("method", "library", "threshold", "derivative", "max_degree",
                                               "test_functions", "penalty", "n_models", "inclusion", "seed",
-                                              "progress")}
+                                              "progress", "jobs")}
 
     def set_params(self, **params) -> SINDy:
         for k, v in params.items():
@@ -203,13 +209,9 @@ class SINDy:
                 cols = np.asarray(system.libraries[choice.library])
                 relative = isinstance(self.threshold, str)
 
-                def fit(G, b, cols=cols, lam=choice.threshold, relative=relative):
-                    w = np.zeros(G.shape[1])
-                    w[cols] = SupportSolver(G[:, cols], b).threshold(lam, relative=relative)
-                    return w
-
+                fit = functools.partial(_threshold_fit, cols=cols, lam=choice.threshold, relative=relative)
                 result = bagging(system.G, system.B[:, i], fit, int(self.n_models), seed=int(self.seed) + i,
-                                 progress=bool(self.progress))
+                                 progress=bool(self.progress), jobs=self.jobs)
                 support = result.inclusion >= self.inclusion
                 coef[:, i] = SupportSolver(system.G, system.B[:, i]).solve(support)
                 ensembles[i] = result
@@ -297,6 +299,15 @@ class SINDy:
             system = ode_system(trajectories, variables, self.terms_, {"all": list(range(len(self.terms_)))},
                                 weak=self._weak, test_functions=self.test_functions, derivative=self.derivative)
         return float(np.mean(r2_scores(system.G, system.B, self.coef_)))
+
+
+def _threshold_fit(G, b, cols, lam, relative):
+    """One bagged fit: thresholded least squares on the selected library's columns (picklable)."""
+    from sciml.discovery.stlsq import SupportSolver
+
+    w = np.zeros(G.shape[1])
+    w[cols] = SupportSolver(G[:, cols], b).threshold(lam, relative=relative)
+    return w
 
 
 def _data_info(data) -> dict:
