@@ -247,6 +247,9 @@ def sdeint_adjoint(sde, y0, ts, bm=None, method=None, adjoint_method=None, dt=1e
     if p.method == "reversible_heun" and adjoint_method != "adjoint_reversible_heun":
         warnings.warn(f"method='reversible_heun', but adjoint_method={adjoint_method!r} (not the exact "
                       "'adjoint_reversible_heun').", stacklevel=2)
+    if kind == SDE_TYPES.ito and noise != NOISE_TYPES.additive and not p.term.has_g:
+        raise InputError("sde", "the diffusion matrix g (or f_and_g) for the adjoint of an Itô SDE", "only g_prod",
+                         "the Itô–Stratonovich correction differentiates g itself")
     extra0 = initial_extra(p, extra_solver_state)
     if adjoint_method == "adjoint_reversible_heun":
         from sciml.integrate.sde.reversible import reversible_adjoint

@@ -90,9 +90,6 @@ def prepare(sde, y0, ts, bm, method, dt, adaptive, rtol, atol, dt_min, options, 
     if stepper.needs_g and not term.has_g and not (method == "milstein" and noise == NOISE_TYPES.additive):
         raise InputError("sde", f"the diffusion matrix g (or f_and_g) for method {method!r}", "only g_prod",
                          "this method evaluates g itself; define g, or use euler / milstein / midpoint")
-    if stepper.needs_f and term.user["f"] is None and term.user["f_and_g"] is None:
-        raise InputError("sde", f"the drift f (or f_and_g) for method {method!r}", "only f_and_g_prod",
-                         "this method evaluates the drift on its own")
     if jumps is not None and not isinstance(jumps, CompoundPoisson):
         raise InputError("jumps", "a CompoundPoisson jump term", type(jumps).__name__)
     independent = batch == "independent" and adaptive
@@ -109,6 +106,7 @@ def prepare(sde, y0, ts, bm, method, dt, adaptive, rtol, atol, dt_min, options, 
     ts_list = ts.tolist()
     B = y0.shape[0]
     m = checks.check_shapes(term, y0, ts[0], None if bm is None else checks.check_bm_shape(bm, B))
+    term.noise_size = m
     if bm is None:
         if independent:
             bm = BridgeMemory((B, m), dtype=y0.dtype, device=y0.device)

@@ -30,7 +30,6 @@ class Stepper:
     needs_U = False
     needs_A = False
     needs_g = False  # needs the full diffusion matrix, not only products g·v
-    needs_f = False  # evaluates the drift on its own (not only through f_and_g_prod)
     adjoint_ok = True  # usable on the adjoint SDE (which offers products only)
     stateful = False  # carries extra solver state between steps
 
@@ -65,12 +64,11 @@ class Milstein(Stepper):
     name, sde_types = "milstein", (SDE_TYPES.ito, SDE_TYPES.stratonovich)
     noise_types = (NOISE.additive, NOISE.diagonal, NOISE.scalar)
 
-    needs_f = True
+    needs_g = True  # the derivative term differentiates g itself (not needed for additive noise)
 
     def __init__(self, sde_type: str = SDE_TYPES.ito, grad_free: bool = False):
         self.ito = sde_type == SDE_TYPES.ito
         self.grad_free = grad_free
-        self.needs_g = grad_free
         self.adjoint_ok = not grad_free
 
     def strong_order(self, noise_type):
@@ -98,7 +96,6 @@ class SRK(Stepper):
     noise_types = (NOISE.additive, NOISE.diagonal, NOISE.scalar)
     levy_areas = (LEVY.space_time, LEVY.davie, LEVY.foster)
     needs_U = True
-    needs_f = True
     adjoint_ok = False
 
     def __init__(self, noise_type: str = NOISE.diagonal):

@@ -43,6 +43,7 @@ class SDETerm:
 
     def __init__(self, sde, names: dict | None = None):
         self.sde = sde
+        self.noise_size = None  # Brownian channels, set once the shapes are checked
         self.noise_type = sde.noise_type
         self.sde_type = sde.sde_type
         get = {key: getattr(sde, (names or {}).get(long, key), None)
@@ -70,12 +71,10 @@ class SDETerm:
     def _f_from_f_and_g(self, t, y):
         return self.user["f_and_g"](t, y)[0]
 
-    def _f_from_f_and_g_prod(self, t, y):  # the noise argument is irrelevant for f; zero is the cheapest
-        raise RuntimeError("the SDE defines its drift only through f_and_g_prod; this method needs f")
+    def _f_from_f_and_g_prod(self, t, y):  # the noise argument does not change f: pass zeros
+        return self.user["f_and_g_prod"](t, y, y.new_zeros(y.shape[0], self.noise_size))[0]
 
-    def _g_from_f_and_g(self, t, y):
-        if self.user["f_and_g"] is None:
-            raise RuntimeError("the SDE defines no diffusion g (or f_and_g); this method needs it")
+    def _g_from_f_and_g(self, t, y):  # only reached when f_and_g exists (checked before the solve)
         return self.user["f_and_g"](t, y)[1]
 
     def f_and_g(self, t, y):

@@ -178,3 +178,26 @@ def test_independent_batch_gives_each_path_its_own_steps():
     steps = sol.stats["n_steps"].float()
     assert float(steps[0::2].mean()) < 0.5 * float(steps[1::2].mean())
     assert sol.ys.shape == (2, n, 1) and bool((sol.status == 0).all())
+
+
+def test_product_only_sdes():
+    """An SDE defined by f_and_g_prod alone runs every method that needs no diffusion matrix; one that needs it
+    is refused up front."""
+    class ProdOnly(torch.nn.Module):
+        noise_type, sde_type = "diagonal", "ito"
+
+        def f_and_g_prod(self, t, y, v):
+            return -y, 0.3 * y * v
+
+    bm = BrownianInterval(0.0, 1.0, size=(4, 3), dtype=torch.float64, entropy=1, levy_area_approximation="space-time")
+    ref = GBM(mu=-1.0, sigma=0.3)
+    a = sdeint(ProdOnly(), y0(), [0.0, 1.0], bm=bm, method="euler", dt=0.1)
+    b = sdeint(ref, y0(), [0.0, 1.0], bm=bm, method="euler", dt=0.1)
+    assert torch.allclose(a, b, atol=1e-14)
+    for method in ("milstein", "srk"):
+        with pytest.raises(InputError) as err:
+            sdeint(ProdOnly(), y0(), [0.0, 1.0], bm=bm, method=method, dt=0.1)
+        assert err.value.argument == "sde"
+    with pytest.raises(InputError) as err:
+        sdeint(ProdOnly(), y0(), [0.0, 1.0], method="euler")  # the noise size cannot be inferred
+    assert err.value.argument == "bm"
