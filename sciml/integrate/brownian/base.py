@@ -15,7 +15,8 @@ import abc
 import numpy as np
 import torch
 
-__all__ = ["BaseBrownian", "LEVY_AREA_APPROXIMATIONS", "grid_increments", "mix_seed", "random_entropy"]
+__all__ = ["BaseBrownian", "OwnBrownian", "LEVY_AREA_APPROXIMATIONS", "grid_increments", "mix_seed",
+           "random_entropy"]
 
 LEVY_AREA_APPROXIMATIONS = ("none", "space-time", "davie", "foster")
 
@@ -79,6 +80,26 @@ class BaseBrownian(metaclass=abc.ABCMeta):
         """Increments over the cells of a grid ``times`` (increasing floats): ``(W, U, A)`` stacked on a
         leading step axis, ``U``/``A`` None unless asked for."""
         return grid_increments(self, times, return_U, return_A)
+
+
+class OwnBrownian(BaseBrownian):
+    """A Brownian object that samples itself: its size, dtype, device and Lévy area are its own attributes."""
+
+    @property
+    def shape(self):
+        return self._size
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def levy_area_approximation(self):
+        return self._levy_area_approximation
 
 
 def grid_increments(bm, times, return_U: bool = False, return_A: bool = False):

@@ -12,12 +12,32 @@ from sciml.integrate.brownian.interval import BrownianInterval
 __all__ = ["BrownianPath", "BrownianTree", "ReverseBrownian", "brownian_interval_like"]
 
 
-class _Wrapped(BaseBrownian):
+class _Delegating(BaseBrownian):
+    """Size, dtype, device and Lévy area are those of the Brownian object ``_base`` it is built on."""
+
+    @property
+    def dtype(self):
+        return self._base.dtype
+
+    @property
+    def device(self):
+        return self._base.device
+
+    @property
+    def shape(self):
+        return self._base.shape
+
+    @property
+    def levy_area_approximation(self):
+        return self._base.levy_area_approximation
+
+
+class _Wrapped(_Delegating):
     """Point queries ``bm(t)`` give ``w0 + W(t0, t)``; interval queries pass through."""
 
     def __init__(self, w0, interval: BrownianInterval):
         self._w0 = w0
-        self._interval = interval
+        self._interval = self._base = interval
 
     def __call__(self, t, tb=None, return_U=False, return_A=False):
         if tb is None:
@@ -30,22 +50,6 @@ class _Wrapped(BaseBrownian):
 
     def __repr__(self):
         return f"{type(self).__name__}(interval={self._interval})"
-
-    @property
-    def dtype(self):
-        return self._interval.dtype
-
-    @property
-    def device(self):
-        return self._interval.device
-
-    @property
-    def shape(self):
-        return self._interval.shape
-
-    @property
-    def levy_area_approximation(self):
-        return self._interval.levy_area_approximation
 
     @property
     def t0(self):
@@ -93,11 +97,11 @@ class BrownianTree(_Wrapped):
                                               W=W))
 
 
-class ReverseBrownian(BaseBrownian):
+class ReverseBrownian(_Delegating):
     """``base`` seen in reversed time: ``rb(ta, tb) = base(-tb, -ta)`` (statistics not negated, as torchsde)."""
 
     def __init__(self, base_brownian):
-        self.base_brownian = base_brownian
+        self.base_brownian = self._base = base_brownian
 
     def __call__(self, ta, tb=None, return_U=False, return_A=False):
         if tb is None:
@@ -113,22 +117,6 @@ class ReverseBrownian(BaseBrownian):
 
     def __repr__(self):
         return f"{type(self).__name__}(base_brownian={self.base_brownian})"
-
-    @property
-    def dtype(self):
-        return self.base_brownian.dtype
-
-    @property
-    def device(self):
-        return self.base_brownian.device
-
-    @property
-    def shape(self):
-        return self.base_brownian.shape
-
-    @property
-    def levy_area_approximation(self):
-        return self.base_brownian.levy_area_approximation
 
 
 def brownian_interval_like(y, t0=0.0, t1=1.0, size=None, dtype=None, device=None, **kwargs):

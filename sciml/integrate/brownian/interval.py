@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from sciml.errors import InputError
-from sciml.integrate.brownian.base import LEVY_AREA_APPROXIMATIONS, BaseBrownian, mix_seed, random_entropy
+from sciml.integrate.brownian.base import LEVY_AREA_APPROXIMATIONS, OwnBrownian, mix_seed, random_entropy
 from sciml.integrate.brownian.levy import combine, conditional_split, h_to_u, levy_area
 
 __all__ = ["BrownianInterval"]
@@ -87,7 +87,7 @@ def _is_scalar(x) -> bool:
     return (isinstance(x, Real) and not isinstance(x, bool)) or (isinstance(x, torch.Tensor) and x.numel() == 1)
 
 
-class BrownianInterval(BaseBrownian):
+class BrownianInterval(OwnBrownian):
     """Brownian motion on ``[t0, t1]`` (torchsde's signature and semantics).
 
     ``size``: the shape of one sample: ``()`` a scalar motion, ``(B,)`` a batch of scalar motions,
@@ -488,24 +488,8 @@ class BrownianInterval(BaseBrownian):
                 f"levy_area_approximation={self._levy_area_approximation!r})")
 
     @property
-    def shape(self):
-        return self._size
-
-    @property
-    def dtype(self):
-        return self._dtype
-
-    @property
-    def device(self):
-        return self._device
-
-    @property
     def entropy(self):
         return self._entropy
-
-    @property
-    def levy_area_approximation(self):
-        return self._levy_area_approximation
 
     @property
     def dt(self):

@@ -16,7 +16,7 @@ import math
 import torch
 
 from sciml.errors import InputError
-from sciml.integrate.brownian.base import BaseBrownian, mix_seed, random_entropy
+from sciml.integrate.brownian.base import OwnBrownian, mix_seed, random_entropy
 
 __all__ = ["BatchBrownianTree"]
 
@@ -50,7 +50,7 @@ def _normal(key: torch.Tensor, dtype) -> torch.Tensor:
     return (torch.sqrt(-2.0 * torch.log(u1)) * torch.cos(2 * math.pi * u2)).to(dtype)
 
 
-class BatchBrownianTree(BaseBrownian):
+class BatchBrownianTree(OwnBrownian):
     """``size = (B, m)`` Brownian motions on ``[t0, t1]``; :meth:`evaluate` takes one time per path."""
 
     def __init__(self, t0, t1, size, dtype=None, device=None, entropy=None, depth: int = 30):
@@ -66,6 +66,7 @@ class BatchBrownianTree(BaseBrownian):
             entropy = random_entropy()
         self.t0, self.t1 = t0, t1
         self._size = size
+        self._levy_area_approximation = "none"
         self._dtype = torch.get_default_dtype() if dtype is None else dtype
         self._device = torch.device("cpu") if device is None else torch.device(device)
         self.entropy = int(entropy)
@@ -134,18 +135,3 @@ class BatchBrownianTree(BaseBrownian):
         return (f"BatchBrownianTree(t0={self.t0}, t1={self.t1}, size={self._size}, dtype={self._dtype}, "
                 f"device={self._device}, entropy={self.entropy}, depth={self.depth})")
 
-    @property
-    def shape(self):
-        return self._size
-
-    @property
-    def dtype(self):
-        return self._dtype
-
-    @property
-    def device(self):
-        return self._device
-
-    @property
-    def levy_area_approximation(self):
-        return "none"
