@@ -12,7 +12,7 @@ import importlib
 __version__ = "0.1.0"
 
 # Public names and the module that defines each one; imported on first use so
-# that ``import sciml`` stays light (sympy, h5py and pysindy load only when needed).
+# that ``import sciml`` stays light (sympy and h5py load only when needed).
 _LAZY = {
     "odeint": "sciml.integrate",
     "odeint_adjoint": "sciml.integrate",
@@ -27,6 +27,7 @@ _LAZY = {
     "DataFormatError": "sciml.errors",
     "ProblemDefinitionError": "sciml.errors",
     "ModelFileError": "sciml.errors",
+    "DiscoveryWarning": "sciml.errors",
 }
 
 __all__ = ["__version__", *_LAZY]
