@@ -22,6 +22,8 @@ _LAZY = {
     "cdeint": "sciml.integrate",
     "ddeint": "sciml.integrate",
     "Solution": "sciml.integrate",
+    "sdeint": "sciml.integrate.sde",
+    "sdeint_adjoint": "sciml.integrate.sde",
     "load_model": "sciml.discovery",
     "SciMLError": "sciml.errors",
     "InputError": "sciml.errors",
