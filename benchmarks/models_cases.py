@@ -16,8 +16,19 @@ from ode_speed import interleaved_medians
 from torch import nn
 
 from sciml.integrate import odeint, odeint_adjoint
-from sciml.models import (CNF, DEQ, Anderson, CorrectionNet, HamiltonianNN, Hypersolver, NeuralODE, Regularization,
-                          Trajectories, anderson, fit)
+from sciml.models import (
+    CNF,
+    DEQ,
+    Anderson,
+    CorrectionNet,
+    HamiltonianNN,
+    Hypersolver,
+    NeuralODE,
+    Regularization,
+    Trajectories,
+    anderson,
+    fit,
+)
 
 # --- 1. the DiffEqFlux spiral -------------------------------------------------------------------------------
 

@@ -30,6 +30,21 @@ def _decode(value: Any) -> Any:
     return value
 
 
+#: compound member names other tools use for complex numbers (h5py itself maps ("r", "i") to complex)
+_COMPLEX_MEMBERS = (("r", "i"), ("re", "im"), ("real", "imag"), ("real", "imaginary"))
+
+
+def _values(node) -> np.ndarray:
+    """The data of an HDF5 dataset; a two-member real/imaginary compound becomes complex."""
+    a = node[()]
+    names = getattr(getattr(a, "dtype", None), "names", None)
+    if names and tuple(n.lower() for n in names) in _COMPLEX_MEMBERS:
+        re, im = (a[n] for n in names)
+        if re.dtype.kind in "iuf" and im.dtype.kind in "iuf":
+            return re.astype(np.float64) + 1j * im.astype(np.float64)
+    return a
+
+
 def _attrs(node) -> dict:
     return {k: _decode(v) for k, v in node.attrs.items() if k not in ("sciml_format", "kind", "names", "axes")}
 
@@ -61,30 +76,30 @@ def read_hdf5(path: str | Path) -> ODEDataset | PDEDataset:
             fail("root attribute 'kind'", "'ode' or 'pde'", repr(kind))
         if "t" not in fh or not isinstance(fh["t"], h5py.Dataset):
             fail("dataset 't'", "a dataset of times", "nothing")
-        t = fh["t"][()]
+        t = _values(fh["t"])
         attrs = _attrs(fh)
         if kind == "ode":
             if "y" not in fh or not isinstance(fh["y"], h5py.Dataset):
                 fail("dataset 'y'", "a dataset of states", "nothing")
-            y = fh["y"][()]
+            y = _values(fh["y"])
             names = _decode(fh["y"].attrs.get("names"))
             u = input_names = None
             if "u" in fh:
                 if not isinstance(fh["u"], h5py.Dataset):
                     fail("'u'", "a dataset of control inputs", "a group")
-                u = fh["u"][()]
+                u = _values(fh["u"])
                 input_names = _decode(fh["u"].attrs.get("names"))
             return ODEDataset(t, y, names=names, u=u, input_names=input_names, attrs=attrs, _fail=fail)
         for group in ("coords", "fields"):
             if group not in fh or not isinstance(fh[group], h5py.Group) or not len(fh[group]):
                 fail(f"group '{group}'", "a group with one dataset per " +
                      ("spatial variable" if group == "coords" else "field"), "nothing")
-        coords = {k: fh["coords"][k][()] for k in _axis_order(fh, t, fail)}
+        coords = {k: _values(fh["coords"][k]) for k in _axis_order(fh, t, fail)}
         fields = {}
         for k in _ordered_keys(fh["fields"]):
             if not isinstance(fh["fields"][k], h5py.Dataset):
                 fail(f"fields/{k}", "a dataset", "a group")
-            fields[k] = fh["fields"][k][()]
+            fields[k] = _values(fh["fields"][k])
         return PDEDataset(t, coords, fields, attrs=attrs, _fail=fail)
 
 

@@ -32,6 +32,10 @@ def register(subparsers) -> None:
     parser.add_argument("--out", help="save the model here (model/1 JSON)")
     parser.add_argument("--plot", help="write a PNG of the data against the simulated model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 3 when the verdict is not OK (poor fit, empty model, unbounded)")
+    parser.add_argument("--json", action="store_true",
+                        help="also print one JSON line: equations, coefficients, scores, verdict, choices")
     parser.set_defaults(func=run)
 
 
@@ -47,13 +51,20 @@ def _threshold(text: str):
     return value
 
 
+#: exit status of ``sciml discover --strict`` when the verdict is not OK
+STRICT_EXIT = 3
+
+
 def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
     import time
+    import warnings
 
     from sciml.data import load
     from sciml.discovery.estimator import SINDy
-    from sciml.discovery.report import format_report
-    from sciml.errors import InputError
+    from sciml.discovery.report import format_equations, format_report
+    from sciml.errors import DiscoveryWarning, InputError
 
     if args.ensemble is not None and args.method not in ("auto", "ensemble"):
         raise InputError("--ensemble", "--method auto or ensemble (bagging uses the weak form)", args.method)
@@ -67,12 +78,20 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     est = SINDy(method=method, library=args.library, threshold=_threshold(args.threshold),
                 derivative=args.derivative, max_degree=args.max_degree, seed=args.seed,
-                progress=not args.no_progress, jobs=args.jobs, **extra).fit(data)
+                progress=False if args.no_progress else "auto", jobs=args.jobs, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DiscoveryWarning)  # the verdict is printed below, and on stderr
+        est.fit(data)
     elapsed = time.perf_counter() - start
     model = est.model_
     print(f"{args.data}: {data!r}")
     print(format_report(model))
     print(f"Fit time: {elapsed:.2f} s")
+    for w in model.verdict.get("warnings", []):
+        print(f"sciml discover: warning: {w}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"equations": format_equations(model), "coefficients": model.terms,
+                          "scores": model.scores, "verdict": model.verdict, "choices": model.choices}))
     if args.out:
         model.save(args.out)
         print(f"Saved model to {args.out}")
@@ -81,4 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
         plot_fit(model, data, args.plot)
         print(f"Wrote plot {args.plot}")
+    if args.strict and not model.verdict.get("ok", True):
+        print("sciml discover: --strict: the verdict is not OK (" + ", ".join(model.verdict["causes"]) + ")",
+              file=sys.stderr)
+        return STRICT_EXIT
     return 0

@@ -63,20 +63,19 @@ def bagging(G: np.ndarray, b: np.ndarray, fit: Callable[[np.ndarray, np.ndarray]
     executor = jobs if callable(getattr(jobs, "map", None)) else None
     if executor is None and (isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1):
         raise InputError("jobs", "a positive number of processes or an executor with map()", repr(jobs))
-    from tqdm.auto import tqdm
+    from sciml.discovery.progress import progress_bar
 
     rng = np.random.default_rng(seed)
     n = G.shape[0]
     draws = [rng.integers(0, n, size=n) for _ in range(int(n_models))]
     if executor is None and jobs == 1:
-        coefs = [fit(G[rows], b[rows]) for rows in tqdm(draws, disable=not progress, desc="ensemble", leave=False)]
+        coefs = [fit(G[rows], b[rows]) for rows in progress_bar(draws, len(draws), progress, "ensemble", "model")]
         return EnsembleResult(np.asarray(coefs))
     parts = min(int(n_models), 4 * (jobs if executor is None else 8))
     tasks = [(G, b, fit, [draws[i] for i in chunk]) for chunk in np.array_split(np.arange(int(n_models)), parts)]
     if executor is None:
         with ProcessPoolExecutor(max_workers=int(jobs), mp_context=_context()) as pool:
-            chunks = list(tqdm(pool.map(_fit_draws, tasks), total=parts, disable=not progress,
-                               desc="ensemble", leave=False))
+            chunks = list(progress_bar(pool.map(_fit_draws, tasks), parts, progress, "ensemble", "chunk"))
     else:
         chunks = list(executor.map(_fit_draws, tasks))
     return EnsembleResult(np.asarray([c for chunk in chunks for c in chunk]))

@@ -29,7 +29,7 @@ import torch
 
 from sciml.integrate.corrected import CorrectedStepper
 from sciml.integrate.implicit import DIRKStepper, RosenbrockStepper
-from sciml.integrate.multistep import BDFStepper
+from sciml.integrate.multistep import AdamsStepper, BDFStepper
 from sciml.integrate.partitioned import PartitionedStepper
 from sciml.integrate.stepper import ExplicitStepper
 from sciml.integrate.tableaus import METHODS
@@ -184,6 +184,11 @@ class AutoStepper:
         if to is self.stiff:
             self.stiff.stale = True
 
+    def restart(self) -> None:
+        for stepper in (self.explicit, self.stiff):
+            if hasattr(stepper, "restart"):
+                stepper.restart()
+
     def record(self):
         return self.current.record()
 
@@ -206,6 +211,8 @@ def make_stepper(term, opts, dtype, device, independent: bool, differentiable: b
         return RosenbrockStepper(term, method, opts, dtype, device, independent, differentiable)
     if kind == "bdf":
         return BDFStepper(term, method, opts, dtype, device, independent, differentiable)
+    if kind == "adams":
+        return AdamsStepper(term, method, opts, dtype, device)
     if kind == "partitioned":
         return PartitionedStepper(term, method, dtype, device)
     if kind == "corrected":

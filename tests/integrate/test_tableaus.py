@@ -5,8 +5,9 @@ from sciml.integrate.tableaus import ADAPTIVE, METHODS
 
 # Butcher-form tableaus (explicit and ESDIRK, whose rows include the diagonal); the Rosenbrock
 # tableaus are in transformed variables and are checked in tests/integrate/test_stiff.py, the
-# multistep BDF coefficients in tests/integrate/test_bdf.py, the splitting methods in test_symplectic.py
-BUTCHER = [n for n, tab in METHODS.items() if tab.kind not in ("rosenbrock", "bdf", "partitioned")]
+# multistep BDF coefficients in tests/integrate/test_bdf.py, the Adams weights in test_adams.py, the
+# splitting methods in test_symplectic.py
+BUTCHER = [n for n, tab in METHODS.items() if tab.kind not in ("rosenbrock", "bdf", "adams", "partitioned")]
 
 
 @pytest.mark.parametrize("name", BUTCHER)

@@ -4,13 +4,15 @@ Explicit methods are :class:`ButcherTableau`; the stiff (L-stable, implicit) one
 :class:`~sciml.integrate.tableaus.esdirk.DIRKTableau` (kvaerno3, kvaerno5) and
 :class:`~sciml.integrate.tableaus.rosenbrock.RosenbrockTableau` (rodas5, rodas5p); the one
 multistep family, variable-order BDF/NDF, is :class:`~sciml.integrate.tableaus.bdf.BDFMethod`
-(its coefficients per order); the symplectic splitting methods for separable Hamiltonian systems
-are :class:`~sciml.integrate.tableaus.symplectic.PartitionedTableau` (kicks and drifts).
-Every method has ``kind`` (``"explicit"``, ``"dirk"``,
-``"rosenbrock"``, ``"bdf"``, ``"partitioned"``), ``implicit``, ``adaptive``,
+(its coefficients per order), the fixed-grid Adams methods are
+:class:`~sciml.integrate.tableaus.adams.AdamsMethod`, and the symplectic splitting methods for
+separable Hamiltonian systems are :class:`~sciml.integrate.tableaus.symplectic.PartitionedTableau`
+(kicks and drifts). Every method has ``kind`` (``"explicit"``, ``"dirk"``,
+``"rosenbrock"``, ``"bdf"``, ``"adams"``, ``"partitioned"``), ``implicit``, ``adaptive``,
 ``fsal``, ``order`` and a ``dense`` continuous extension.
 """
 
+from sciml.integrate.tableaus.adams import EXPLICIT_ADAMS, IMPLICIT_ADAMS, AdamsMethod
 from sciml.integrate.tableaus.base import ButcherTableau, DenseOutput, TableauTensors
 from sciml.integrate.tableaus.bdf import BDF, BDFMethod
 from sciml.integrate.tableaus.classic import EULER, HEUN, HEUN3, MIDPOINT, RK4, RK38
@@ -22,14 +24,17 @@ from sciml.integrate.tableaus.symplectic import LEAPFROG, RUTH3, SYMPLECTIC_EULE
 from sciml.integrate.tableaus.tsitouras import TSIT5
 
 __all__ = ["ButcherTableau", "DenseOutput", "TableauTensors", "DIRKTableau", "RosenbrockTableau", "BDFMethod",
-           "PartitionedTableau", "METHODS",
+           "AdamsMethod", "PartitionedTableau", "METHODS", "ALIASES",
            "FIXED_STEP", "ADAPTIVE", "EXPLICIT", "IMPLICIT", "SYMPLECTIC"]
 
 METHODS: dict = {
     tab.name: tab
     for tab in (EULER, MIDPOINT, HEUN, HEUN3, RK4, RK38, ADAPTIVE_HEUN, FEHLBERG2, BOSH3, DOPRI5, TSIT5, DOPRI8,
-                KVAERNO3, KVAERNO5, RODAS5, RODAS5P, BDF, SYMPLECTIC_EULER, LEAPFROG, RUTH3, YOSHIDA4)
+                KVAERNO3, KVAERNO5, RODAS5, RODAS5P, BDF, EXPLICIT_ADAMS, IMPLICIT_ADAMS, SYMPLECTIC_EULER, LEAPFROG,
+                RUTH3, YOSHIDA4)
 }
+# torchdiffeq's names for the same methods (its "rk4", though, is Kutta's 3/8 rule: sciml's "rk38")
+ALIASES = {"heun2": "heun", "fixed_adams": "implicit_adams"}
 FIXED_STEP = tuple(name for name, tab in METHODS.items() if not tab.adaptive)
 ADAPTIVE = tuple(name for name, tab in METHODS.items() if tab.adaptive)
 EXPLICIT = tuple(name for name, tab in METHODS.items() if not tab.implicit)
