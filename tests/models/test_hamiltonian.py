@@ -104,6 +104,8 @@ def test_lagrangian_network_conserves_its_energy_and_learns():
     assert_every_parameter_has_a_gradient(node, exempt=("vf.net.2.bias",))
     result = fit(lnn, _pendulum_pairs(64), objective=_derivative_loss, steps=30, lr=1e-2)
     assert result.loss < result.history["loss"][0]
+    fresh = roundtrip(lnn, lambda: LagrangianNN(mlp(2, 1, act=nn.Softplus, seed=7)))
+    torch.testing.assert_close(fresh(None, x0), lnn(None, x0), atol=0, rtol=0)
 
 
 def test_bad_arguments_are_refused():
