@@ -49,7 +49,8 @@ class NeuralODE(nn.Module):
     **solve_options : :class:`~sciml.models.solver.SolveOptions` fields: ``rtol``, ``atol``
         (default 1e-3, as torchdyn), ``sensitivity`` (``direct`` | ``backsolve`` | ``checkpoint`` or
         torchdyn's ``autograd`` | ``adjoint`` | ``interpolated_adjoint``), ``step_size``,
-        ``solver_adjoint``, ``rtol_adjoint``, ``atol_adjoint``, ``seminorm``, ``max_steps``, ``extra``.
+        ``solver_adjoint``, ``rtol_adjoint``, ``atol_adjoint``, ``seminorm``, ``max_steps``, ``extra``;
+        or ``options=SolveOptions(...)`` in their place.
 
     After a solve, ``self.stats`` holds the solver's statistics (``n_f_evals``, ``n_steps``, and
     ``n_f_evals_backward`` after a backsolve backward pass) and ``self.nfe`` the forward count.
