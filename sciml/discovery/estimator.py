@@ -26,6 +26,7 @@ import sympy as sp
 
 from sciml.data.dataset import ODEDataset, PDEDataset
 from sciml.discovery.candidates import ode_candidates, pde_library_from
+from sciml.discovery.methods import METHODS
 from sciml.discovery.model import DiscoveredModel
 from sciml.discovery.regression import RegressionSystem, r2_scores
 from sciml.discovery.selection import select_terms
@@ -33,9 +34,6 @@ from sciml.errors import InputError
 from sciml.symbolic import ModelSpec
 
 __all__ = ["SINDy", "METHODS"]
-
-#: accepted values of ``method``
-METHODS = ("auto", "weak", "stlsq", "sr3", "ensemble")
 
 
 class SINDy:

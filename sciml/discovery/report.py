@@ -14,13 +14,14 @@ def format_number(value: float, digits: int = 4) -> str:
 
 
 def split_terms(expr: sp.Expr) -> list[tuple[float, sp.Expr]]:
-    """``[(coefficient, term)]`` of the expanded ``expr`` (a constant has term 1)."""
-    out = []
-    for term in sp.Add.make_args(sp.expand(expr)):
-        c, rest = term.as_coeff_Mul()
-        if c != 0:
-            out.append((float(c), rest))
-    return out
+    """``[(coefficient, term)]`` of the expanded ``expr`` (a constant has term 1).
+
+    An expression whose expansion would be huge (``(x + y + 1)**1000`` from a
+    file) keeps its terms as written (:func:`sciml.symbolic.size.split_terms`).
+    """
+    from sciml.symbolic.size import split_terms as bounded_split
+
+    return [(float(c), term) for c, term in bounded_split(expr)]
 
 
 def term_label(term: sp.Expr) -> str:
