@@ -3,6 +3,11 @@
 Each subcommand lives in the package it belongs to and exposes
 ``register(subparsers)``; this file only lists them, so adding a command never
 means editing another package's code.
+
+``sciml --help`` imports every command module, so a command module imports only
+the standard library (and light sciml modules) at the top, and everything heavy
+(torch, sympy, scipy, h5py, matplotlib) inside the function that runs the
+command; ``tests/commands/test_cli.py`` checks it.
 """
 
 from __future__ import annotations
@@ -57,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SciMLError as exc:
         print(f"sciml {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except (RecursionError, MemoryError) as exc:  # a last guard: the readers bound nesting and sizes first
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large for the memory available"
+        print(f"sciml {args.command}: error: the input is {what} ({type(exc).__name__})", file=sys.stderr)
         return 2
 
 

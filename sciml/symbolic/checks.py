@@ -207,7 +207,11 @@ def check_export(spec: ModelSpec, to: str, text: str) -> str:
     runner = {"python": _run_python, "torch": _run_torch, "c": _run_c}.get(to)
     if runner is None:
         raise InputError("to", "one of sympy, latex, python, torch, c, json", repr(to))
-    t, values, expected = _points(flat, rhs_function(spec, flat))
+    try:
+        reference = rhs_function(spec, flat)
+    except InputError as exc:  # e.g. log of a negative parameter: a complex constant
+        raise InputError("model", "right-hand sides that evaluate to real numbers", str(exc)) from None
+    t, values, expected = _points(flat, reference)
     try:
         got = runner(text, flat, spec, t, values)
     except InputError:

@@ -195,7 +195,7 @@ def _compile(exprs, args, use_cse, table) -> CompiledFunction:
 
 
 #: above this many distinct subexpressions, common subexpressions are found by identity (linear time)
-SYMPY_CSE_LIMIT = 2000
+SYMPY_CSE_LIMIT = 500
 
 
 class _Repeated(frozenset):

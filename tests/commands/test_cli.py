@@ -35,3 +35,30 @@ def test_bad_argument_exits_with_message():
     out = subprocess.run([sys.executable, "-m", "sciml.cli", "demo", "--rtol", "-1"], capture_output=True,
                          text=True)
     assert out.returncode == 2 and "rtol" in out.stderr
+
+
+HEAVY = {"torch", "sympy", "scipy", "matplotlib", "h5py", "pysindy", "pandas"}
+
+
+def test_help_imports_no_heavy_module():
+    # every --help, one process: after each, which heavy packages have been imported so far
+    from sciml.cli import COMMANDS
+
+    argvs = [["--help"], *[[name, "--help"] for name in COMMANDS], ["data", "make", "--help"],
+             ["data", "info", "--help"]]
+    code = (
+        "import sys, contextlib, io\n"
+        "from sciml.cli import main\n"
+        f"heavy = {sorted(HEAVY)!r}\n"
+        f"for argv in {argvs!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n"
+        "            main(argv)\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "    print(' '.join(argv), sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == len(argvs)
+    assert all(line.endswith("[]") for line in lines), lines
