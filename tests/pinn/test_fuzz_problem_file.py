@@ -29,7 +29,8 @@ PROBLEMS = [
     " conditions=[pde.Dirichlet(u, 0, on='nowhere')])\n",
     "problem = None\n", "problem = 1\n", "problem = 'heat'\n", "", "problem = pde\n", "problem = [pde.Problem]\n",
 ]
-SOURCES = st.one_of(st.none(), st.booleans(), st.integers(-10**400, 10**400), st.floats(), st.text(max_size=6)).map(repr)
+SOURCES = st.one_of(st.none(), st.booleans(), st.integers(-10**400, 10**400), st.floats(),
+                    st.text(max_size=6)).map(repr)
 VALUES = st.one_of(SOURCES, st.sampled_from(["{}", "[]", "()", "lambda x, t: x", "print", "sys", "object()", "{1: 2}",
                                     "{'iterations': 10}", "{'iterations': -1}", "{'nonsense': 1}",
                                     "{'network': 'MLP', 'lbfgs': 5}", "{'a': 1.0}", "{'a': 'x'}", "{'a': 10**400}",
