@@ -75,6 +75,8 @@ def _read(ds, item: str, fail):
         fail(item, "a dataset with values", "an empty dataset (no dataspace)")
     if ds.is_virtual or ds.external:
         fail(item, "data stored in this file", "a virtual or external dataset")
+    if ds.dtype.kind == "V":  # numpy would reinterpret the raw bytes of records and opaque data as numbers
+        fail(item, "a numeric dataset", f"a {'compound' if ds.dtype.names else 'opaque'} dtype ({ds.dtype})")
     declared = ds.size * ds.dtype.itemsize
     stored = ds.id.get_storage_size()
     if declared > MIN_SUSPECT_BYTES and declared > MAX_EXPANSION * max(stored, 1):

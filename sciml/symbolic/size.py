@@ -88,10 +88,23 @@ def split_terms(expr: sp.Expr, cap: int = MAX_EXPANDED_TERMS) -> list[tuple[sp.E
     Coefficients are sympy numbers; a constant has term ``1``; zero terms are dropped.
     """
     expr = sp.sympify(expr)
-    expanded = sp.expand(expr) if expanded_size(expr, cap) <= cap else expr
+    if _is_expanded(expr):  # the usual case (a discovered polynomial): sympy's expand would be slow
+        expanded = expr
+    else:
+        expanded = sp.expand(expr) if expanded_size(expr, cap) <= cap else expr
     out = []
     for term in sp.Add.make_args(expanded):
         c, rest = term.as_coeff_Mul()
         if c != 0:
             out.append((c, rest))
     return out
+
+
+def _is_expanded(expr: sp.Expr) -> bool:
+    """True when ``expr`` is a sum of products of symbols, numbers and their integer powers."""
+    for term in sp.Add.make_args(expr):
+        for factor in sp.Mul.make_args(term):
+            base = factor.base if factor.is_Pow and factor.exp.is_Integer else factor
+            if not (base.is_Symbol or base.is_Number):
+                return False
+    return True
