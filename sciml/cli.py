@@ -56,17 +56,44 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
-    from sciml.errors import SciMLError
+    from sciml.errors import InputError, SciMLError
 
     try:
         return int(args.func(args) or 0)
     except SciMLError as exc:
+        if isinstance(exc, InputError):
+            exc = _as_option(exc, _option_names(parser, args))
         print(f"sciml {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except (RecursionError, MemoryError) as exc:  # a last guard: the readers bound nesting and sizes first
         what = "nested too deeply" if isinstance(exc, RecursionError) else "too large for the memory available"
         print(f"sciml {args.command}: error: the input is {what} ({type(exc).__name__})", file=sys.stderr)
         return 2
+
+
+def _option_names(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """Python argument name -> the command-line option that sets it (``time_budget`` -> ``--time-budget``).
+
+    From the options of the subcommand that ran, plus its ``option_names`` default for arguments
+    named differently in Python (``sciml data make --noise`` is ``add_noise(level=…)``).
+    """
+    while True:  # down to the subcommand that ran (``sciml data make``)
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        name = getattr(args, sub.dest, None) if sub is not None else None
+        if name not in getattr(sub, "choices", {}):
+            break
+        parser = sub.choices[name]
+    names = {a.dest: a.option_strings[-1] for a in parser._actions if a.option_strings and a.dest != "help"}
+    names.update(getattr(args, "option_names", None) or {})
+    return names
+
+
+def _as_option(exc, names: dict[str, str]):
+    """The error naming the option the user typed instead of the Python argument behind it."""
+    from sciml.errors import InputError
+
+    option = names.get(exc.argument)
+    return InputError(option, exc.expected, exc.got, exc.hint) if option else exc
 
 
 if __name__ == "__main__":  # pragma: no cover

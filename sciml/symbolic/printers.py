@@ -172,7 +172,7 @@ def _torch_printer():
         def _print_erfc(self, expr):
             return f"torch.erfc({self._print(expr.args[0])})"
 
-    return TorchCode()
+    return TorchCode({"order": "none"})
 
 
 def _round(expr: sp.Expr, digits: int | None) -> sp.Expr:
@@ -224,7 +224,7 @@ def to_python(spec: ModelSpec) -> str:
 
     flat = flatten(spec)
     names = _safe_names(flat, "python", spec.kind)
-    printer = _exact(SciPyPrinter)({"fully_qualified_modules": True})
+    printer = _exact(SciPyPrinter)({"fully_qualified_modules": True, "order": "none"})  # unsorted: faster
     exprs = [printer.doprint(e.xreplace(names)) for e in flat.exprs]
     arg_names = [str(names[a]) for a in flat.arguments]
     body = ", ".join(exprs)
@@ -315,7 +315,7 @@ def to_c(spec: ModelSpec, function_name: str = "sciml_rhs") -> str:
     for i, a in enumerate(flat.arguments):
         lines.append(f"    const double {names[a]} = values[{i}];")
     for i, e in enumerate(flat.exprs):
-        lines.append(f"    out[{i}] = {sp.ccode(e.xreplace(names), standard='C99')};")
+        lines.append(f"    out[{i}] = {sp.ccode(e.xreplace(names), standard='C99', order='none')};")
     lines += ["}", ""]
     return "\n".join(lines)
 

@@ -62,3 +62,17 @@ def test_help_imports_no_heavy_module():
     lines = out.stdout.strip().splitlines()
     assert len(lines) == len(argvs)
     assert all(line.endswith("[]") for line in lines), lines
+
+
+def test_errors_name_the_option_the_user_passed(tmp_path, capsys):
+    from pathlib import Path
+
+    assert main(["data", "make", "lorenz", "--out", str(tmp_path / "l.txt")]) == 2  # save(data, path=…)
+    assert "error: --out: expected" in capsys.readouterr().err
+    csv = tmp_path / "d.csv"
+    csv.write_text("t,x\n" + "\n".join(f"{0.1 * i},{i * i}" for i in range(20)) + "\n")
+    assert main(["discover", str(csv), "--max-degree", "0", "--no-progress"]) == 2  # SINDy(max_degree=…)
+    assert "error: --max-degree: expected" in capsys.readouterr().err
+    heat = Path(__file__).resolve().parents[2] / "problems" / "heat.py"
+    assert main(["solve", str(heat), "--time-budget", "-1", "--out", str(tmp_path / "o")]) == 2
+    assert "error: --time-budget: expected" in capsys.readouterr().err
