@@ -65,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
             exc = _as_option(exc, _option_names(parser, args))
         print(f"sciml {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. --out naming a directory, a disk that is full
+        name = exc.filename2 or exc.filename  # for a rename, the target rather than the temporary file
+        where = f": {name}" if name else ""
+        print(f"sciml {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     except (RecursionError, MemoryError) as exc:  # a last guard: the readers bound nesting and sizes first
         what = "nested too deeply" if isinstance(exc, RecursionError) else "too large for the memory available"
         print(f"sciml {args.command}: error: the input is {what} ({type(exc).__name__})", file=sys.stderr)

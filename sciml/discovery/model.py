@@ -43,13 +43,13 @@ class DiscoveredModel:
         states = [str(s) for s in states]
         spec = ModelSpec(kind=kind, states=states, rhs=[sp.Integer(0)] * len(states), inputs=list(inputs),
                          coords=list(coords), info=dict(info or {}))
-        from sciml.symbolic import parse_expression
+        from sciml.symbolic.parser import ExpressionReader
 
-        fields = spec.state_objects if kind == "pde" else ()
+        reader = ExpressionReader(spec.namespace(), fields=spec.state_objects if kind == "pde" else ())
         parsed = []
         for i, r in enumerate(rhs):
             if isinstance(r, str):
-                r = parse_expression(r, spec.namespace(), fields=fields, argument=f"rhs[{i}]")
+                r = reader.parse(r, argument=f"rhs[{i}]")
             parsed.append(sp.sympify(r))
         spec.rhs = parsed
         return cls(spec)

@@ -265,10 +265,18 @@ def read_model(path: str | os.PathLike) -> ModelSpec:
         size = path.stat().st_size
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
+    if not path.is_file():  # a directory, a FIFO, /dev/zero: nothing a size check can bound
+        raise ModelFileError(f"{path}: not a regular file")
     if size > MAX_FILE_BYTES:
         raise ModelFileError(f"{path}: larger than {MAX_FILE_BYTES} bytes; not a model file")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path}: larger than {MAX_FILE_BYTES} bytes; not a model file")
     return model_from_json(text, str(path))

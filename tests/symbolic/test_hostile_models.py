@@ -216,3 +216,14 @@ def test_every_function_exports_right_in_every_format(text):
     for fmt in ("python", "torch", "c", "latex", "json") if text != "10**400*x" else ("python", "torch", "c"):
         note = check_export(spec, fmt, export(spec, fmt))
         assert note.startswith(("checked", "not checked: no C compiler"))
+
+
+def test_files_that_are_not_regular_files_and_unwritable_outputs(tmp_path, capsys):
+    for path in ("/dev/zero", str(tmp_path)):
+        with pytest.raises(ModelFileError, match="not a regular file"):
+            read_model(path)
+    model = tmp_path / "m.json"
+    model.write_text(json.dumps(_model(["x"], ["-x"])))
+    assert main(["export", str(model), "--out", str(tmp_path)]) == 2  # a directory
+    err = capsys.readouterr().err
+    assert "Is a directory" in err and str(tmp_path) in err and "Traceback" not in err
