@@ -10,7 +10,11 @@
    mean relative error of the true coefficients (%) for ours with defaults, PySINDy's PDE-FIND
    (PDELibrary) and weak (WeakPDELibrary) forms with fixed settings, and the published PDE-FIND values.
 3. Speed: fit time on a degree-5 polynomial library (1% noise Lorenz), our STLSQ against PySINDy's on
-   the same matrix, and simulating the found Lorenz model over t in [0, 10] (5001 outputs).
+   the same matrix, and simulating the found Lorenz model over t in [0, 10] (5001 outputs). Our fits run
+   with the verdict's simulation check (the default) and without it (stability_check=False, which does
+   what PySINDy's fit does).
+4.-7. Complex data (NLS), cubic reaction terms, the mean-field model from transients and the issue's failure
+   modes: see benchmarks/discovery_cases.py.
 
 Prints tables and one JSON line. Run on an otherwise idle machine:
     python benchmarks/discovery.py [--quick] [--seeds 50] [--threads 1]
@@ -155,16 +159,19 @@ def speed_study(repeats):
     data = add_noise(make("lorenz"), 0.01, seed=0)
     clean = make("lorenz")
     names = data.names
-    fits = {"ours auto (poly5)": [], "ours threshold 0.1 (poly5)": [], "pysindy FD STLSQ 0.1 (poly5)": []}
+    fits = {"ours auto (poly5)": [], "ours threshold 0.1 (poly5)": [], "ours auto (poly5) + verdict simulation": [],
+            "pysindy FD STLSQ 0.1 (poly5)": []}
     SINDy(library="poly5").fit(data)  # warm-up: compile the library once
     for k in range(repeats):
         order = list(fits)
-        order = order[k % 3:] + order[: k % 3]
+        order = order[k % len(order):] + order[: k % len(order)]
         for m in order:
-            if m.startswith("ours auto"):
+            if m == "ours auto (poly5) + verdict simulation":
                 _, e = _timed(SINDy(library="poly5").fit, data)
+            elif m.startswith("ours auto"):
+                _, e = _timed(SINDy(library="poly5", stability_check=False).fit, data)
             elif m.startswith("ours"):
-                _, e = _timed(SINDy(library="poly5", threshold=0.1).fit, data)
+                _, e = _timed(SINDy(library="poly5", threshold=0.1, stability_check=False).fit, data)
             else:
                 _, e = _timed(anchor.ode_model("fd", data.t, degree=5).fit, data.y, t=data.t)
             fits[m].append(e)
@@ -248,6 +255,13 @@ def main(argv=None) -> int:
     _print_pde(pdes)
     speed = speed_study(repeats)
     _print_speed(speed)
+    import discovery_cases as cases
+
+    nls = cases.nls_study(pde_seeds)
+    reaction = cases.reaction_study(pde_seeds)
+    mean_field = cases.mean_field_study(pde_seeds)
+    failures = cases.failure_modes()
+    cases.print_tables(nls, reaction, mean_field, failures)
 
     anchors = ("pysindy FD", "pysindy SFD")
     fit = speed["fit_s"]
@@ -265,6 +279,14 @@ def main(argv=None) -> int:
         "simulate_10x_default": sim["pysindy (LSODA, rtol=atol=1e-12; default)"]
         / sim["ours (dopri5, rtol 1e-8, atol 1e-10; default)"] >= 10,
         "simulate_10x_matched": sim["pysindy (LSODA, rtol=atol=1e-8)"] / sim["ours (dopri5, rtol=atol=1e-8)"] >= 10,
+        "nls_exact_0_and_1pct": all(nls[lv]["ours"]["exact"] == 1.0 for lv in ("0.0", "0.01")),
+        "nls_coef_error_le_1pct": all(nls[lv]["ours"]["error_pct"] <= 1.0 for lv in ("0.0", "0.01")),
+        "cubic_reaction_exact_with_defaults": all(r[lv]["ours"]["exact"] == 1.0 for r in reaction.values()
+                                                  for lv in ("0.0", "0.01")),
+        "mean_field_exact_0_and_1pct": all(mean_field[lv]["ours"]["exact"] == 1.0 for lv in ("0.0", "0.01")),
+        "mean_field_limit_cycle_within_10pct_10x": all(mean_field[lv]["ours"]["limit_cycle_within_10pct"] == 1.0
+                                                       for lv in ("0.0", "0.01")),
+        "no_silent_failure": not any(r["silent_failure"] for r in failures),
     }
     print("\nTargets: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in targets.items()))
     record = {
@@ -275,6 +297,7 @@ def main(argv=None) -> int:
         "pde": {n: {str(lv): r for lv, r in v.items()} for n, v in pdes.items()},
         "pde_find_published_pct": PDE_FIND_PUBLISHED,
         "speed": speed,
+        "nls": nls, "cubic_reaction": reaction, "mean_field": mean_field, "failure_modes": failures,
         "ratios": {"fit_pysindy_over_ours_auto": fit["pysindy FD STLSQ 0.1 (poly5)"] / fit["ours auto (poly5)"],
                    "fit_pysindy_over_ours_fixed": fit["pysindy FD STLSQ 0.1 (poly5)"]
                    / fit["ours threshold 0.1 (poly5)"],

@@ -83,3 +83,58 @@ def _pde_name(name: str) -> str:
     if m.group(2):
         parts.append("u_" + "x" * len(m.group(2)))
     return "*".join(parts)
+
+
+def pde_model_fields(kind: str, coords: list[np.ndarray], t: np.ndarray, degree: int = 3, order: int = 2,
+                     threshold: float = 0.05):
+    """PDE-FIND (``strong``) or ``weak`` (K=200) for several fields on a 1-D or 2-D grid.
+
+    The settings of the PDE rows above (STLSQ threshold 0.05, alpha 1e-5, normalised columns), with the
+    degree-3 function library the cubic reaction terms need, as PySINDy's reaction-diffusion examples.
+    """
+    functions = ps.PolynomialLibrary(degree=degree, include_bias=False)
+    optimizer = ps.STLSQ(threshold=threshold, alpha=1e-5, normalize_columns=True)
+    if kind == "strong":
+        grid = coords[0] if len(coords) == 1 else np.stack(np.meshgrid(*coords, indexing="ij"), axis=-1)
+        library = ps.PDELibrary(function_library=functions, derivative_order=order, spatial_grid=grid,
+                                include_bias=True, is_uniform=True)
+    else:
+        grid = np.stack(np.meshgrid(*coords, t, indexing="ij"), axis=-1)
+        library = ps.WeakPDELibrary(function_library=functions, derivative_order=order, spatiotemporal_grid=grid,
+                                    is_uniform=True, K=200, include_bias=True)
+    return ps.SINDy(feature_library=library, optimizer=optimizer)
+
+
+def fields_array(fields: list[np.ndarray]) -> np.ndarray:
+    """Our (nt, n1, …) fields as PySINDy's (n1, …, nt, n_fields)."""
+    return np.stack([np.moveaxis(f, 0, -1) for f in fields], axis=-1)
+
+
+def pde_terms_fields(model, fields: list[str], coords: list[str]) -> list[dict[str, float]]:
+    """Per equation ``{sympy text of the term: coefficient}`` from PySINDy's names (``x0^2 x1x0_11`` -> u**2*v*u_xx)."""
+    symbols = {f"x{i}": sp.Symbol(f) for i, f in enumerate(fields)}
+    out = []
+    coef = model.coefficients()
+    names = model.get_feature_names()
+    for row in coef:
+        eq = {}
+        for name, c in zip(names, row):
+            if c != 0:
+                eq[sp.sstr(_field_term(name, symbols, fields, coords))] = float(c)
+        out.append(eq)
+    return out
+
+
+def _field_term(name: str, symbols: dict, fields: list[str], coords: list[str]) -> sp.Expr:
+    if name == "1":
+        return sp.Integer(1)
+    m = re.search(r"x(\d+)_(\d+)$", name)
+    term = sp.Integer(1)
+    if m:
+        axes = "".join(coords[int(a) - 1] for a in m.group(2))
+        term = sp.Symbol(f"{fields[int(m.group(1))]}_{axes}")
+        name = name[: m.start()]
+    for factor in name.split():
+        base, _, power = factor.partition("^")
+        term = term * symbols[base] ** int(power or 1)
+    return term

@@ -12,12 +12,18 @@ import importlib
 __version__ = "0.1.0"
 
 # Public names and the module that defines each one; imported on first use so
-# that ``import sciml`` stays light (sympy, h5py and pysindy load only when needed).
+# that ``import sciml`` stays light (sympy and h5py load only when needed).
 _LAZY = {
     "odeint": "sciml.integrate",
     "odeint_adjoint": "sciml.integrate",
+    "odeint_event": "sciml.integrate",
+    "odeint_dense": "sciml.integrate",
     "solve_ivp": "sciml.integrate",
+    "cdeint": "sciml.integrate",
+    "ddeint": "sciml.integrate",
     "Solution": "sciml.integrate",
+    "sdeint": "sciml.integrate.sde",
+    "sdeint_adjoint": "sciml.integrate.sde",
     "load_model": "sciml.discovery",
     "SciMLError": "sciml.errors",
     "InputError": "sciml.errors",
@@ -25,6 +31,7 @@ _LAZY = {
     "DataFormatError": "sciml.errors",
     "ProblemDefinitionError": "sciml.errors",
     "ModelFileError": "sciml.errors",
+    "DiscoveryWarning": "sciml.errors",
 }
 
 __all__ = ["__version__", *_LAZY]

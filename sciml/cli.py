@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # for commands that relaunch themselves
     from sciml.errors import InputError, SciMLError
 
     try:
@@ -74,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         what = "nested too deeply" if isinstance(exc, RecursionError) else "too large for the memory available"
         print(f"sciml {args.command}: error: the input is {what} ({type(exc).__name__})", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:  # sciml.train.TrainingInterrupted says where the checkpoint is
+        code = getattr(exc, "exit_code", 130)
+        print(f"sciml {args.command}: {exc or 'interrupted'}", file=sys.stderr)
+        return code
+
 
 
 def _option_names(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:

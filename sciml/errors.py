@@ -14,6 +14,7 @@ __all__ = [
     "DataFormatError",
     "ProblemDefinitionError",
     "ModelFileError",
+    "DiscoveryWarning",
 ]
 
 
@@ -72,3 +73,12 @@ class ProblemDefinitionError(SciMLError, ValueError):
 
 class ModelFileError(SciMLError, ValueError):
     """A model file that is not a valid, safe sciml model file."""
+
+
+class DiscoveryWarning(UserWarning):
+    """A discovered model that should not be trusted as is: its verdict names the cause.
+
+    Raised as a warning (not an error) because the model is still returned:
+    the fit explains the data poorly, the empty model won, or the model does
+    not stay bounded when simulated over its data's window.
+    """

@@ -16,6 +16,7 @@ ALLOWED = {
     "discovery": {"data", "integrate", "symbolic", "pde"},
     "pinn": {"pde", "symbolic", "train"},
     "commands": {"integrate"},
+    "compat": {"integrate"},
 }
 
 

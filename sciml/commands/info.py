@@ -24,7 +24,7 @@ def run(args) -> int:
     from sciml import __version__
 
     rows = [("sciml", __version__), ("python", platform.python_version()), ("platform", platform.platform())]
-    for dist in ("torch", "numpy", "scipy", "sympy", "pysindy", "h5py", "matplotlib", "tqdm"):
+    for dist in ("torch", "numpy", "scipy", "sympy", "h5py", "matplotlib", "tqdm"):
         rows.append((dist, _version(dist)))
     devices = ["cpu"]
     if torch.cuda.is_available():

@@ -36,11 +36,42 @@ def check_time(t: np.ndarray, name: str, fail: Fail) -> np.ndarray:
     return t
 
 
-def _finite_array(a, name: str, fail: Fail) -> np.ndarray:
+def numeric_array(a, name: str, fail: Fail, complex_ok: bool = False) -> np.ndarray:
+    """``a`` as float64 (or complex128 where ``complex_ok``); text, objects, records and lost parts fail."""
+    expected = "a numeric array (real" + (" or complex)" if complex_ok else ")")
     try:
-        a = np.asarray(a, dtype=float)
-    except (TypeError, ValueError):
-        fail(name, "a numeric array", type(a).__name__)
+        a = np.asarray(a)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        fail(name, expected, f"a ragged {type(a).__name__} ({str(exc).split('.')[0]})")
+    kind = a.dtype.kind
+    if kind in "SUa":
+        sample = a.ravel()[:1].tolist()
+        fail(name, expected, f"text (dtype {a.dtype}, e.g. {sample[0]!r})" if sample else f"text (dtype {a.dtype})")
+    if kind == "V":
+        fail(name, expected, f"records with fields {a.dtype.names} (dtype {a.dtype})"
+             if a.dtype.names else f"raw bytes (dtype {a.dtype})")
+    if kind == "O":
+        try:
+            a = a.astype(complex if complex_ok else float)
+        except (TypeError, ValueError):
+            items = a.ravel()[:1000]
+            kinds = sorted({type(v).__name__ for v in items})
+            if set(kinds) <= {"bytes", "str"}:
+                fail(name, expected, f"text (variable-length strings, e.g. {items[0]!r})")
+            fail(name, expected, f"an object array holding {', '.join(kinds)}")
+        kind = a.dtype.kind
+    if kind == "c":
+        if not complex_ok:
+            fail(name, "real values", f"complex values (dtype {a.dtype}); only PDE fields may be complex "
+                 "(store an ODE state's real and imaginary parts as two states)")
+        return a.astype(np.complex128, copy=False)
+    if kind not in "biuf":
+        fail(name, expected, f"dtype {a.dtype}")
+    return a.astype(np.float64, copy=False)
+
+
+def _finite_array(a, name: str, fail: Fail, complex_ok: bool = False) -> np.ndarray:
+    a = numeric_array(a, name, fail, complex_ok)
     if a.size == 0:
         fail(name, "a non-empty array", "an empty array")
     if not np.isfinite(a).all():
@@ -137,7 +168,8 @@ class PDEDataset:
     coords : mapping name -> 1-D array
         Spatial coordinates in axis order (strictly increasing).
     fields : mapping name -> array (nt, n1, …, nd)
-        Field values.
+        Field values, real or complex (``complex128``; discovery then fits
+        complex coefficients over the field and its conjugate).
     attrs : mapping, optional
         Free attributes.
     """
@@ -166,7 +198,7 @@ class PDEDataset:
         self.fields: dict[str, np.ndarray] = {}
         for name, f in fields.items():
             _names([name], 1, "u", "fields", fail)
-            f = _finite_array(f, f"fields/{name}", fail)
+            f = _finite_array(f, f"fields/{name}", fail, complex_ok=True)
             if f.shape != shape:
                 fail(f"fields/{name}", f"shape {shape} (t, {', '.join(self.coords)})", f"shape {f.shape}")
             self.fields[name] = f

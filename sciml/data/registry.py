@@ -38,12 +38,19 @@ GENERATORS: dict[str, tuple[str, Callable, str]] = {
     "van_der_pol": ("ode", _ode("van_der_pol"), "Van der Pol, mu=1, t in [0, 20]"),
     "duffing": ("ode", _ode("duffing"), "Duffing x'' + 0.1x' + x + 5x^3 = 0, t in [0, 20]"),
     "pendulum": ("ode", _ode("pendulum"), "damped pendulum, g/L=9.81, damping 0.25, t in [0, 20]"),
+    "mean_field": ("ode", _ode("mean_field"), "cylinder-wake mean-field model (Noack 2003), 4 transients from "
+                   "near the unstable fixed point, t in [0, 300]"),
     "burgers": ("pde", _pde("burgers"), "Burgers u_t = -u u_x + 0.1 u_xx (PDE-FIND grid 256 x 101)"),
     "kdv": ("pde", _pde("kdv"), "KdV u_t = -6 u u_x - u_xxx, two solitons (PDE-FIND grid 512 x 201)"),
     "kuramoto_sivashinsky": ("pde", _pde("kuramoto_sivashinsky"),
                              "Kuramoto-Sivashinsky (PDE-FIND grid 1024 x 251)"),
     "reaction_diffusion": ("pde", _pde("reaction_diffusion"),
                            "lambda-omega reaction-diffusion, spiral (PDE-FIND grid 256^2 x 201)"),
+    "nls": ("pde", _pde("nls"), "nonlinear Schroedinger i psi_t = -psi_xx/2 - |psi|^2 psi, psi0 = 2 sech x (complex, "
+            "PDE-FIND grid 512 x 501)"),
+    "allen_cahn": ("pde", _pde("allen_cahn"), "Allen-Cahn u_t = 0.01 u_xx + u - u^3 (256 x 201)"),
+    "fitzhugh_nagumo": ("pde", _pde("fitzhugh_nagumo"), "FitzHugh-Nagumo pulses, a=0.7 b=0.8 eps=0.08 (256 x 241)"),
+    "gray_scott": ("pde", _pde("gray_scott"), "Gray-Scott F=0.04 k=0.06, dividing spots (64^2 x 251)"),
 }
 
 

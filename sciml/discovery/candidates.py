@@ -5,8 +5,16 @@ Duffing's cubic terms), each alone and with first Fourier modes ``sin``/``cos``
 of every variable (pendulums). The candidates are nested in one union library,
 so the regression matrix is built once and each candidate is a column subset.
 
-PDE default: field monomials up to degree 2 with spatial derivatives up to
-order 4 (Kuramoto–Sivashinsky needs both).
+PDE default: field monomials of degree 1 … ``max_degree`` (3: the cubic
+reaction terms of Allen–Cahn, FitzHugh–Nagumo, lambda–omega and ``|psi|^2 psi``)
+times spatial derivatives of order 1 … 4 (Kuramoto–Sivashinsky's ``u_xxxx``):
+twelve nested candidates, one union library. For ``F`` field variables
+(a complex field counts twice: itself and its conjugate) in ``D`` space
+dimensions the union has ``(C(F + d, d) - 1) * C(D + k, k) + 1`` columns
+(:func:`~sciml.discovery.pde_library.library_size`): 16 for one real field in
+1-D, 136 for two fields in 2-D. Above :data:`MAX_PDE_TERMS` the degree, then
+the order, is lowered and the choice says so; a library asked for explicitly
+that large is refused with the estimate.
 
 Text specs (``sciml discover --library``), comma separated: ``polyN``
 (polynomial degree N), ``fourierN`` (ODE), ``orderK`` (PDE derivative
@@ -27,40 +35,79 @@ from sciml.discovery.library import (
     Library,
     PolynomialLibrary,
     SumLibrary,
-    unique_terms,
 )
 from sciml.discovery.pde_library import PDELibrary
+from sciml.discovery.terms import TermList
 from sciml.errors import InputError
 
-__all__ = ["ode_candidates", "pde_library_from", "library_from_spec"]
+__all__ = ["ode_candidates", "pde_library_from", "pde_candidates", "library_from_spec", "MAX_ODE_TERMS",
+           "MAX_PDE_TERMS"]
+
+#: the most columns an ODE union library may have (it is also at most half the regression rows)
+MAX_ODE_TERMS = 1000
+#: the most columns a PDE union library may have (each costs one projection over the whole grid)
+MAX_PDE_TERMS = 400
+#: derivative orders tried by the automatic PDE library
+PDE_ORDERS = (1, 2, 3, 4)
 
 
-def ode_candidates(library, variables: Sequence[sp.Symbol], max_degree: int = 3
-                   ) -> tuple[list[sp.Expr], dict[str, list[int]]]:
-    """``(union terms, {candidate name: column indices})`` for ODE discovery."""
+def ode_candidates(library, variables: Sequence[sp.Symbol], max_degree: int = 3, max_terms: int | None = None
+                   ) -> tuple[TermList, dict[str, list[int]], list[str]]:
+    """``(union terms, {candidate name: column indices}, notes)`` for ODE discovery.
+
+    The size of every candidate library is counted before anything is built;
+    candidates of more than ``max_terms`` terms (default :data:`MAX_ODE_TERMS`)
+    are dropped from the automatic choice (the notes say so) and refused when
+    asked for explicitly. Terms are light keys (:class:`~sciml.discovery.terms.TermList`):
+    sympy expressions are made only for the terms that are read.
+    """
+    n = len(variables)
+    limit = MAX_ODE_TERMS if max_terms is None else int(max_terms)
+    notes: list[str] = []
     if library is None or (isinstance(library, str) and library == "auto"):
         named = {}
         for d in range(1, max_degree + 1):
             named[f"poly{d}"] = PolynomialLibrary(d)
             named[f"poly{d}+fourier1"] = PolynomialLibrary(d) + FourierLibrary(1)
+        sizes = {name: lib.size(n) for name, lib in named.items()}
+        kept = {name: lib for name, lib in named.items() if sizes[name] <= limit}
+        if not kept:
+            raise InputError("library", f"a library of at most {limit} terms for these data",
+                             f"{min(sizes.values())} terms in the smallest automatic candidate (poly1) for {n} "
+                             "variables", _size_hint(limit))
+        dropped = [name for name in named if name not in kept]
+        if dropped:
+            notes.append(f"library candidates {', '.join(dropped)} skipped: "
+                         f"{', '.join(str(sizes[d]) for d in dropped)} terms, above the limit of {limit} "
+                         f"for these data ({_size_hint(limit)})")
+        named = kept
     else:
         lib = library_from_spec(library, "ode") if isinstance(library, str) else library
         if not isinstance(lib, Library):
             raise InputError("library", "'auto', a library spec string or a sciml.discovery Library",
                              type(library).__name__)
+        size = lib.size(n)
+        if size > limit:
+            raise InputError("library", f"a library of at most {limit} terms for these data",
+                             f"{lib.describe()} with {size} terms for {n} variables", _size_hint(limit))
         named = {lib.describe(): lib}
-    union: list[sp.Expr] = []
-    index: dict[sp.Expr, int] = {}
+    union: list[tuple] = []
+    index: dict[tuple, int] = {}
     libraries = {}
     for name, lib in named.items():
         cols = []
-        for term in unique_terms(lib.terms(variables)):
-            if term not in index:
-                index[term] = len(union)
-                union.append(term)
-            cols.append(index[term])
+        for key in dict.fromkeys(lib.keys(variables)):
+            if key not in index:
+                index[key] = len(union)
+                union.append(key)
+            cols.append(index[key])
         libraries[name] = cols
-    return union, libraries
+    return TermList(union, variables), libraries, notes
+
+
+def _size_hint(limit: int) -> str:
+    return (f"the limit is the smaller of {MAX_ODE_TERMS} terms and half the number of regression rows; "
+            "pass a smaller library (library='poly1', max_degree=1), fewer states, or more samples")
 
 
 def _parse_items(spec: str):
@@ -95,7 +142,7 @@ def library_from_spec(spec: str, kind: str) -> Library | PDELibrary:
     if kind == "pde":
         if fourier is not None or custom:
             raise InputError("library", "polyN, orderK and nobias for PDE data", spec)
-        return PDELibrary(degree=degree or 2, order=4 if order is None else order, include_bias=bias)
+        return PDELibrary(degree=degree or 3, order=4 if order is None else order, include_bias=bias)
     if order is not None:
         raise InputError("library", "orderK only for PDE data", spec)
     parts: list[Library] = []
@@ -110,10 +157,44 @@ def library_from_spec(spec: str, kind: str) -> Library | PDELibrary:
     return parts[0] if len(parts) == 1 else SumLibrary(parts)
 
 
+def pde_candidates(library, n_variables: int, ndim: int, max_degree: int = 3
+                   ) -> tuple[PDELibrary, dict[str, PDELibrary], list[str]]:
+    """``(union library, {name: candidate library}, notes)`` for PDE discovery.
+
+    ``n_variables`` counts the library variables (fields, and the conjugates of
+    complex fields) and ``ndim`` the space dimensions.
+    """
+    from sciml.discovery.pde_library import library_size
+
+    notes: list[str] = []
+    if library is None or (isinstance(library, str) and library == "auto"):
+        degree, order = int(max_degree), max(PDE_ORDERS)
+        while library_size(n_variables, ndim, degree, order) > MAX_PDE_TERMS and (degree > 1 or order > 1):
+            if degree > 1:
+                degree -= 1
+            else:
+                order -= 1
+        if (degree, order) != (int(max_degree), max(PDE_ORDERS)):
+            notes.append(f"library reduced to degree {degree}, order {order}: degree {max_degree}, order "
+                         f"{max(PDE_ORDERS)} would have {library_size(n_variables, ndim, max_degree, 4)} terms "
+                         f"(limit {MAX_PDE_TERMS}); pass library='polyN,orderK' to choose")
+        union = PDELibrary(degree=degree, order=order)
+        named = {f"pde(degree={d}, order={k})": PDELibrary(degree=d, order=k)
+                 for d in range(1, degree + 1) for k in PDE_ORDERS if k <= order}
+        return union, named, notes
+    union = pde_library_from(library)
+    size = library_size(n_variables, ndim, union.degree, union.order, union.include_bias)
+    if size > MAX_PDE_TERMS:
+        raise InputError("library", f"a PDE library of at most {MAX_PDE_TERMS} terms",
+                         f"{union.describe()} with {size} terms for {n_variables} field variable(s) in {ndim}-D",
+                         "lower polyN or orderK")
+    return union, {union.describe(): union}, notes
+
+
 def pde_library_from(library) -> PDELibrary:
     """The PDE library for ``library`` ("auto", a spec string or a :class:`PDELibrary`)."""
     if library is None or (isinstance(library, str) and library == "auto"):
-        return PDELibrary(degree=2, order=4)
+        return PDELibrary(degree=3, order=4)
     if isinstance(library, str):
         return library_from_spec(library, "pde")
     if isinstance(library, PDELibrary):

@@ -25,9 +25,17 @@ def register(subparsers) -> None:
                         help="pointwise derivative for the strong-form methods (default savgol)")
     parser.add_argument("--max-degree", type=int, default=3, help="highest polynomial degree tried (ODE, auto)")
     parser.add_argument("--seed", type=int, default=0, help="seed for ensembles and subsampling")
+    parser.add_argument("--ensemble", type=int, metavar="N",
+                        help="bag N bootstrap fits (E-SINDy: inclusion probabilities, coefficient spreads)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="J",
+                        help="worker processes for the ensemble's fits (default 1; the result does not change)")
     parser.add_argument("--out", help="save the model here (model/1 JSON)")
     parser.add_argument("--plot", help="write a PNG of the data against the simulated model")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 3 when the verdict is not OK (poor fit, empty model, unbounded)")
+    parser.add_argument("--json", action="store_true",
+                        help="also print one JSON line: equations, coefficients, scores, verdict, choices")
     parser.set_defaults(func=run)
 
 
@@ -43,26 +51,47 @@ def _threshold(text: str):
     return value
 
 
+#: exit status of ``sciml discover --strict`` when the verdict is not OK
+STRICT_EXIT = 3
+
+
 def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
     import time
+    import warnings
 
     from sciml.data import load
     from sciml.discovery.estimator import SINDy
-    from sciml.discovery.report import format_report
-    from sciml.errors import InputError
+    from sciml.discovery.report import format_equations, format_report
+    from sciml.errors import DiscoveryWarning, InputError
 
+    if args.ensemble is not None and args.method not in ("auto", "ensemble"):
+        raise InputError("--ensemble", "--method auto or ensemble (bagging uses the weak form)", args.method)
+    if args.jobs < 1:
+        raise InputError("--jobs", "a positive number of processes", args.jobs)
+    method = "ensemble" if args.ensemble is not None else args.method
+    extra = {} if args.ensemble is None else {"n_models": args.ensemble}
     data = load(args.data)
     if args.kind != "auto" and data.kind != args.kind:
         raise InputError("--kind", f"a file with {args.kind.upper()} data", f"{data.kind.upper()} data")
     start = time.perf_counter()
-    est = SINDy(method=args.method, library=args.library, threshold=_threshold(args.threshold),
+    est = SINDy(method=method, library=args.library, threshold=_threshold(args.threshold),
                 derivative=args.derivative, max_degree=args.max_degree, seed=args.seed,
-                progress=not args.no_progress).fit(data)
+                progress=False if args.no_progress else "auto", jobs=args.jobs, **extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DiscoveryWarning)  # the verdict is printed below, and on stderr
+        est.fit(data)
     elapsed = time.perf_counter() - start
     model = est.model_
     print(f"{args.data}: {data!r}")
     print(format_report(model))
     print(f"Fit time: {elapsed:.2f} s")
+    for w in model.verdict.get("warnings", []):
+        print(f"sciml discover: warning: {w}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"equations": format_equations(model), "coefficients": model.terms,
+                          "scores": model.scores, "verdict": model.verdict, "choices": model.choices}))
     if args.out:
         model.save(args.out)
         print(f"Saved model to {args.out}")
@@ -71,4 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
         plot_fit(model, data, args.plot)
         print(f"Wrote plot {args.plot}")
+    if args.strict and not model.verdict.get("ok", True):
+        print("sciml discover: --strict: the verdict is not OK (" + ", ".join(model.verdict["causes"]) + ")",
+              file=sys.stderr)
+        return STRICT_EXIT
     return 0

@@ -1,11 +1,11 @@
 """Pointwise derivatives of sampled data, for the strong-form methods.
 
-PySINDy's differentiation pieces serve directly: finite differences
-(``pysindy.FiniteDifference``, second-order centred, one-sided at the ends),
-Savitzky–Golay smoothing followed by finite differences (as PySINDy's
-``SmoothedFiniteDifference``, here along any axis) and Fourier spectral
-derivatives for periodic data (``pysindy.SpectralDerivative``). Total-variation
-regularised differentiation, which PySINDy lacks, is :mod:`sciml.discovery.tvdiff`.
+Finite differences (second-order centred, one-sided at the ends; the scheme
+of PySINDy's ``FiniteDifference``), Savitzky–Golay smoothing followed by finite
+differences (as PySINDy's ``SmoothedFiniteDifference``, here along any axis)
+and Fourier spectral derivatives for periodic data are
+:mod:`sciml.discovery.finite_differences`. Total-variation regularised
+differentiation, which PySINDy lacks, is :mod:`sciml.discovery.tvdiff`.
 The weak form (:mod:`sciml.discovery.weak`) needs none of these.
 """
 
@@ -35,6 +35,9 @@ def smooth(values: np.ndarray, axis: int = 0, window: int | None = None, polyord
     """Savitzky–Golay smoothing along ``axis`` (window 11, cubic, as PySINDy's default)."""
     from scipy.signal import savgol_filter
 
+    values = np.asarray(values)
+    if np.iscomplexobj(values):
+        return smooth(values.real, axis, window, polyorder) + 1j * smooth(values.imag, axis, window, polyorder)
     values = np.asarray(values, dtype=float)
     return savgol_filter(values, _window(values.shape[axis], window, polyorder), polyorder, axis=axis)
 
@@ -59,12 +62,17 @@ def differentiate(values: np.ndarray, grid: np.ndarray, method: str = "savgol", 
     alpha : float or None
         TV weight; None chooses it by the discrepancy principle.
     """
-    import pysindy as ps
+    from sciml.discovery.finite_differences import finite_difference, spectral_derivative
 
     if method not in METHODS:
         raise InputError("method", f"one of {', '.join(METHODS)}", repr(method))
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise InputError("order", "an integer >= 1", repr(order))
+    values = np.asarray(values)
+    if np.iscomplexobj(values):  # every method is linear: the real and imaginary parts one at a time
+        parts = [differentiate(p, grid, method, order, axis, window, polyorder, alpha)
+                 for p in (values.real, values.imag)]
+        return parts[0] + 1j * parts[1]
     values = np.asarray(values, dtype=float)
     grid = np.asarray(grid, dtype=float)
     if grid.ndim != 1 or values.shape[axis] != len(grid):
@@ -73,12 +81,11 @@ def differentiate(values: np.ndarray, grid: np.ndarray, method: str = "savgol", 
         raise InputError("values", f"at least {2 * order + 3} samples along axis {axis}", len(grid))
     x = np.moveaxis(values, axis, 0)
     if method == "fd":
-        out = ps.FiniteDifference(order=2, d=int(order), axis=0)._differentiate(x, grid)
+        out = finite_difference(x, grid, int(order))
     elif method == "savgol":
-        xs = smooth(x, 0, window, polyorder)
-        out = ps.FiniteDifference(order=2, d=int(order), axis=0)._differentiate(xs, grid)
+        out = finite_difference(smooth(x, 0, window, polyorder), grid, int(order))
     elif method == "spectral":
-        out = np.real(ps.SpectralDerivative(d=int(order), axis=0)._differentiate(x, grid))
+        out = spectral_derivative(x, grid, int(order))
     else:
         from sciml.discovery.tvdiff import tv_derivative
 

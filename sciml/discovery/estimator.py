@@ -10,8 +10,12 @@ Proctor & Kutz, PNAS 2016) and its PDE form (Rudy et al., Sci. Adv. 2017):
 * candidate libraries (:mod:`sciml.discovery.candidates`), threshold and
   library chosen per equation by held-out error and an AIC-like penalty
   (:mod:`sciml.discovery.selection`);
-* optimizers: MSTLS/STLSQ (ours, support-cached), SR3 (PySINDy's), and
-  bagging (E-SINDy, Fasel et al. 2022) with inclusion probabilities.
+* optimizers: MSTLS/STLSQ (support-cached), SR3, and bagging (E-SINDy,
+  Fasel et al. 2022) with inclusion probabilities;
+* a verdict with every fit (:mod:`sciml.discovery.verdict`): held-out R^2,
+  the noise floor, the empty model, boundedness of the simulated model, and a
+  bounded model preferred among near-equal candidates
+  (:mod:`sciml.discovery.stability`).
 
 The result is :attr:`SINDy.model_`, a :class:`~sciml.discovery.model.DiscoveredModel`
 whose ``choices`` say what was chosen and why.
@@ -19,22 +23,29 @@ whose ``choices`` say what was chosen and why.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import sympy as sp
 
 from sciml.data.dataset import ODEDataset, PDEDataset
-from sciml.discovery.candidates import ode_candidates, pde_library_from
+from sciml.discovery.candidates import ode_candidates, pde_candidates
 from sciml.discovery.methods import METHODS
 from sciml.discovery.model import DiscoveredModel
 from sciml.discovery.regression import RegressionSystem, r2_scores
 from sciml.discovery.selection import select_terms
-from sciml.errors import InputError
+from sciml.discovery.verdict import judge, summary
+from sciml.errors import DiscoveryWarning, InputError
 from sciml.symbolic import ModelSpec
 
 __all__ = ["SINDy", "METHODS"]
 
+#: alternatives within this many terms' worth of penalty of the best score are screened for boundedness
+SCREEN_TOLERANCE = 2.0
+#: at most this many alternatives per equation are screened
+SCREEN_ALTERNATIVES = 4
 
 class SINDy:
     """Discover ``d(state)/dt = f(state)`` (ODE) or ``u_t = N(u, u_x, …)`` (PDE) from data.
@@ -47,15 +58,16 @@ class SINDy:
         with bagging (coefficient spreads and inclusion probabilities).
     library : "auto", a spec string ("poly3", "poly2,fourier1", "poly2,order4") or a Library
         Candidate terms; "auto" lets polynomial degree 1–``max_degree`` with and
-        without Fourier terms compete (ODE), or uses degree-2 monomials with
-        derivatives up to order 4 (PDE).
+        without Fourier terms compete (ODE), or field monomials of degree
+        1–``max_degree`` with derivatives of order 1–4 (PDE; twelve candidates).
+        Sizes are counted first and bounded (see :mod:`sciml.discovery.candidates`).
     threshold : "auto" or float
         "auto" sweeps MSTLS thresholds; a number is an absolute coefficient
         threshold (as PySINDy's STLSQ).
     derivative : {"savgol", "fd", "spectral", "tv"}
         Pointwise derivatives for the strong form (ignored by the weak form).
     max_degree : int
-        Highest polynomial degree tried when ``library="auto"`` (ODE).
+        Highest polynomial degree tried when ``library="auto"`` (ODE and PDE).
     test_functions : dict, optional
         Weak-form settings: ODE ``radius``, ``degree``, ``tau``, ``stride``; PDE
         ``radii``, ``degrees``, ``tau``, ``max_rows``. Sized from the data's
@@ -66,20 +78,30 @@ class SINDy:
         Ensemble size and the inclusion probability a term needs to stay.
     seed : int
         Seed for ensembles and row subsampling.
-    progress : bool
-        Show progress bars for ensembles.
+    progress : bool or "auto"
+        Progress bars on stderr: ``"auto"`` shows them for fits that take more
+        than a few seconds when stderr is a terminal.
+    jobs : int or executor
+        Worker processes for the ensemble's fits (1: this process), or an executor with ``map``
+        (Ray's ``ray.util.multiprocessing.Pool``, ``mpi4py.futures.MPIPoolExecutor``, ...); the result
+        does not depend on it.
+    stability_check : bool
+        Simulate the found ODE model over the data's window: the verdict's
+        boundedness test, and a bounded model is preferred among candidates
+        the selection cannot tell apart (:mod:`sciml.discovery.stability`).
 
     Attributes
     ----------
     model_ : DiscoveredModel
     coef_ : array (n_terms, n_equations), coefficients over ``terms_``
-    terms_ : list of sympy expressions (the union library)
+    terms_ : sequence of sympy expressions (the union library; built on access)
     system_ : RegressionSystem used for the fit
     """
 
     def __init__(self, method: str = "auto", library="auto", threshold="auto", derivative: str = "savgol",
                  max_degree: int = 3, test_functions: dict | None = None, penalty: float = 2.0,
-                 n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool = False):
+                 n_models: int = 50, inclusion: float = 0.5, seed: int = 0, progress: bool | str = "auto",
+                 jobs=1, stability_check: bool = True):
         self.method = method
         self.library = library
         self.threshold = threshold
@@ -91,12 +113,14 @@ class SINDy:
         self.inclusion = inclusion
         self.seed = seed
         self.progress = progress
+        self.jobs = jobs
+        self.stability_check = stability_check
 
     # -- parameters -------------------------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         return {k: getattr(self, k) for k in ("method", "library", "threshold", "derivative", "max_degree",
                                               "test_functions", "penalty", "n_models", "inclusion", "seed",
-                                              "progress")}
+                                              "progress", "jobs", "stability_check")}
 
     def set_params(self, **params) -> SINDy:
         for k, v in params.items():
@@ -130,6 +154,10 @@ class SINDy:
             raise InputError("n_models", "an integer >= 2", repr(self.n_models))
         if not (isinstance(self.inclusion, (int, float)) and 0 < self.inclusion <= 1):
             raise InputError("inclusion", "a probability in (0, 1]", repr(self.inclusion))
+        if not (isinstance(self.progress, bool) or self.progress == "auto"):
+            raise InputError("progress", "True, False or 'auto'", repr(self.progress))
+        if not isinstance(self.stability_check, bool):
+            raise InputError("stability_check", "True or False", repr(self.stability_check))
 
     @property
     def _weak(self) -> bool:
@@ -152,27 +180,92 @@ class SINDy:
         self.system_ = system
         self.terms_ = system.terms
         coef, choices, ensemble = self._select(system)
+        if spec_args["kind"] == "ode" and self.stability_check:
+            coef, choices, simulation, screening = self._screen(system, coef, choices, spec_args, data,
+                                                                allow_swaps=self.method != "ensemble")
+        else:
+            why = "stability_check=False" if spec_args["kind"] == "ode" else "PDE models are not integrated"
+            simulation, screening = {"bounded": None, "reason": f"not simulated ({why})"}, ""
         self.coef_ = coef
         self.model_ = self._model(system, coef, choices, ensemble, spec_args, data)
+        verdict = judge(spec_args["states"], system.B, choices, [int(np.count_nonzero(coef[:, i]))
+                                                                  for i in range(coef.shape[1])],
+                        simulation, screening, system.info.get("noise_energy"))
+        self.model_.spec.info["verdict"] = verdict
+        if not verdict["ok"]:
+            warnings.warn(summary(verdict), DiscoveryWarning, stacklevel=2)
         return self
 
+    def _screen(self, system, coef, choices, spec_args, data, allow_swaps: bool):
+        """The simulation check, swapping in a bounded near-equal candidate if the chosen model blows up."""
+        from sciml.discovery.assemble import equation_terms
+        from sciml.discovery.selection import Choice
+        from sciml.discovery.stability import screen
+        from sciml.discovery.stlsq import SupportSolver
+
+        G, B = system.G, system.B
+        solvers = [SupportSolver(G, B[:, i]) for i in range(B.shape[1])]
+
+        def coefficients(selection):
+            out = np.zeros_like(coef)
+            for i, cols in enumerate(selection):
+                if cols == start[i]:
+                    out[:, i] = coef[:, i]
+                elif cols:
+                    mask = np.zeros(G.shape[1], dtype=bool)
+                    mask[cols] = True
+                    out[:, i] = solvers[i].refit(mask)
+            return out
+
+        def build(selection):
+            c = coefficients(selection)
+            rhs = [equation_terms(system, c[:, i], "ode")[0] for i in range(c.shape[1])]
+            return DiscoveredModel(ModelSpec(kind="ode", states=list(spec_args["states"]), rhs=rhs,
+                                             inputs=list(spec_args["inputs"])))
+
+        start = [np.nonzero(coef[:, i])[0].tolist() for i in range(coef.shape[1])]
+        tolerance = SCREEN_TOLERANCE * float(self.penalty) / system.n_eff
+        alternatives = [[a for a in c.alternatives if a["score"] <= c.score + tolerance
+                         and a["columns"] != start[i]][:SCREEN_ALTERNATIVES] if allow_swaps else []
+                        for i, c in enumerate(choices)]
+        selection, check, runs, swapped = screen(build, start, alternatives, data.trajectories())
+        if swapped is None:
+            note = "" if check["bounded"] else f"no bounded near-equal candidate ({runs} simulations)"
+            return coef, choices, check, note
+        alt = next(a for a in alternatives[swapped] if a["columns"] == selection[swapped])
+        new = coefficients(selection)
+        choices = list(choices)
+        choices[swapped] = Choice(alt["library"], alt["threshold"], new[:, swapped], alt["cv_error"], alt["score"],
+                                  choices[swapped].alternatives)
+        state = spec_args["states"][swapped]
+        return new, choices, check, (f"{state}: the best-scoring model was unbounded when simulated; a near-equal "
+                                     f"bounded candidate was chosen ({runs} simulations)")
+
     def _ode_system(self, data):
-        from sciml.discovery.ode_regression import ode_system
+        from sciml.discovery.candidates import MAX_ODE_TERMS
+        from sciml.discovery.ode_regression import ode_system, regression_rows
 
         trajectories = data.trajectories()
         names, inputs = data.names, data.input_names
         variables = [sp.Symbol(n) for n in [*names, *inputs]]
-        terms, libraries = ode_candidates(self.library, variables, int(self.max_degree))
+        # the library may not outgrow the data: at most half as many terms as regression rows
+        rows = regression_rows(trajectories, weak=self._weak, test_functions=self.test_functions)
+        terms, libraries, notes = ode_candidates(self.library, variables, int(self.max_degree),
+                                                 max_terms=min(MAX_ODE_TERMS, rows // 2))
         system = ode_system(trajectories, variables, terms, libraries, weak=self._weak,
                             test_functions=self.test_functions, derivative=self.derivative)
+        system.info["notes"] = notes
         return system, {"kind": "ode", "states": list(names), "inputs": list(inputs)}
 
     def _pde_system(self, data: PDEDataset):
         from sciml.discovery.pde_regression import pde_system
 
-        library = pde_library_from(self.library)
-        system = pde_system(data, library, weak=self._weak, test_functions=self.test_functions,
-                            derivative=self.derivative, seed=int(self.seed))
+        n_variables = sum(2 if np.iscomplexobj(v) else 1 for v in data.fields.values())
+        union, candidates, notes = pde_candidates(self.library, n_variables, len(data.coords), int(self.max_degree))
+        self.library_ = union
+        system = pde_system(data, union, weak=self._weak, test_functions=self.test_functions,
+                            derivative=self.derivative, seed=int(self.seed), candidates=candidates)
+        system.info["notes"] = system.info.get("notes", []) + notes
         return system, {"kind": "pde", "states": list(data.fields), "coords": list(data.coords)}
 
     def _fit_factory(self):
@@ -183,12 +276,13 @@ class SINDy:
         return lambda G, b: sr3_path(G, b)
 
     def _select(self, system: RegressionSystem):
+        from sciml.discovery.progress import progress_bar
         from sciml.discovery.stlsq import SupportSolver
 
         n_eq = system.B.shape[1]
         coef = np.zeros((system.G.shape[1], n_eq))
         choices, ensembles = [], []
-        for i in range(n_eq):
+        for i in progress_bar(range(n_eq), n_eq, self.progress, "selecting terms", "equation"):
             choice = select_terms(system.G, system.B[:, i], system.libraries, system.folds, system.n_eff,
                                   threshold=self.threshold, penalty=float(self.penalty), floor=system.floor,
                                   fit_factory=self._fit_factory())
@@ -197,41 +291,27 @@ class SINDy:
             ensembles.append(None)
             if self.method == "ensemble":
                 from sciml.discovery.ensemble import bagging
+                from sciml.discovery.progress import progress_enabled
 
                 cols = np.asarray(system.libraries[choice.library])
                 relative = isinstance(self.threshold, str)
 
-                def fit(G, b, cols=cols, lam=choice.threshold, relative=relative):
-                    w = np.zeros(G.shape[1])
-                    w[cols] = SupportSolver(G[:, cols], b).threshold(lam, relative=relative)
-                    return w
-
+                fit = functools.partial(_threshold_fit, cols=cols, lam=choice.threshold, relative=relative)
                 result = bagging(system.G, system.B[:, i], fit, int(self.n_models), seed=int(self.seed) + i,
-                                 progress=bool(self.progress))
+                                 progress=progress_enabled(self.progress), jobs=self.jobs)
                 support = result.inclusion >= self.inclusion
                 coef[:, i] = SupportSolver(system.G, system.B[:, i]).solve(support)
                 ensembles[i] = result
         return coef, choices, ensembles
 
     def _model(self, system, coef, choices, ensembles, spec_args, data) -> DiscoveredModel:
-        from sciml.discovery.pde_library import expand_term
-        from sciml.discovery.report import term_label
+        from sciml.discovery.assemble import equation_terms
 
         kind = spec_args["kind"]
         rhs, terms_info = [], []
         for i in range(coef.shape[1]):
-            kept = np.nonzero(coef[:, i])[0]
-            parts, info = [], []
-            for j in kept:
-                c = float(coef[j, i])
-                term = system.terms[j]
-                parts.append(sp.Float(c) * (expand_term(term) if kind == "pde" else term))
-                entry = {"term": sp.sstr(term), "label": term_label(term), "coefficient": c}
-                if ensembles[i] is not None:
-                    entry["std"] = float(ensembles[i].std[j])
-                    entry["inclusion"] = float(ensembles[i].inclusion[j])
-                info.append(entry)
-            rhs.append(sp.expand(sp.Add(*parts)) if parts else sp.Integer(0))
+            expr, info = equation_terms(system, coef[:, i], kind, ensembles[i])
+            rhs.append(expr)
             terms_info.append(info)
         states = spec_args["states"]
         scores = {"r2": r2_scores(system.G, system.B, coef),
@@ -248,8 +328,10 @@ class SINDy:
         chosen["library"] = {s: c.library for s, c in zip(states, choices)}
         chosen["threshold"] = {s: float(f"{c.threshold:.4g}") for s, c in zip(states, choices)}
         chosen["candidates"] = {s: len(c.alternatives) for s, c in zip(states, choices)}
-        chosen["selection"] = (f"held-out error + {self.penalty:g}*terms/n_eff "
-                               f"(n_eff={system.n_eff:.1f}, {len(np.unique(system.folds))} time blocks)")
+        folds = system.folds.description or f"{system.folds.n_folds} folds"
+        chosen["selection"] = f"held-out error + {self.penalty:g}*terms/n_eff (n_eff={system.n_eff:.1f}, {folds})"
+        if system.info.get("notes"):
+            chosen["notes"] = list(system.info["notes"])
         if self.method == "ensemble":
             chosen["ensemble"] = f"{self.n_models} bootstrap models, inclusion >= {self.inclusion:g}"
         info = {"terms": terms_info, "scores": scores, "choices": chosen, "data": _data_info(data)}
@@ -285,7 +367,7 @@ class SINDy:
         if isinstance(data, PDEDataset):
             from sciml.discovery.pde_regression import pde_system
 
-            system = pde_system(data, pde_library_from(self.library), weak=self._weak,
+            system = pde_system(data, self.library_, weak=self._weak,
                                 test_functions=self.test_functions, derivative=self.derivative)
         else:
             from sciml.discovery.ode_regression import ode_system
@@ -295,6 +377,15 @@ class SINDy:
             system = ode_system(trajectories, variables, self.terms_, {"all": list(range(len(self.terms_)))},
                                 weak=self._weak, test_functions=self.test_functions, derivative=self.derivative)
         return float(np.mean(r2_scores(system.G, system.B, self.coef_)))
+
+
+def _threshold_fit(G, b, cols, lam, relative):
+    """One bagged fit: thresholded least squares on the selected library's columns (picklable)."""
+    from sciml.discovery.stlsq import SupportSolver
+
+    w = np.zeros(G.shape[1])
+    w[cols] = SupportSolver(G[:, cols], b).threshold(lam, relative=relative)
+    return w
 
 
 def _data_info(data) -> dict:

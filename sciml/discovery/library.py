@@ -32,10 +32,25 @@ __all__ = [
 
 
 class Library:
-    """Base class: ``terms(variables)`` lists candidate terms as sympy expressions."""
+    """Base class: ``terms(variables)`` lists candidate terms as sympy expressions.
+
+    ``size(n)`` counts the terms for ``n`` variables without building them
+    and ``keys(variables)`` lists them as light keys (:mod:`sciml.discovery.terms`);
+    subclasses override both where building sympy expressions would be slow.
+    """
 
     def terms(self, variables: Sequence[sp.Symbol]) -> list[sp.Expr]:
         raise NotImplementedError
+
+    def size(self, n_variables: int) -> int:
+        """How many terms for ``n_variables`` variables (an upper bound for sums and products)."""
+        return len(self.terms(sp.symbols(f"v0:{n_variables}")))
+
+    def keys(self, variables: Sequence[sp.Symbol]) -> list[tuple]:
+        """The terms as keys of :mod:`sciml.discovery.terms`, duplicates dropped."""
+        from sciml.discovery.terms import canonical_key
+
+        return list(dict.fromkeys(canonical_key(t, variables) for t in self.terms(variables)))
 
     def __add__(self, other: Library) -> SumLibrary:
         _check_library(other, "other")
@@ -77,6 +92,16 @@ class PolynomialLibrary(Library):
             out += [sp.Mul(*combo) for combo in itertools.combinations_with_replacement(variables, d)]
         return out
 
+    def size(self, n_variables):
+        from sciml.discovery.terms import polynomial_size
+
+        return polynomial_size(int(n_variables), self.degree, self.include_bias)
+
+    def keys(self, variables):
+        from sciml.discovery.terms import polynomial_keys
+
+        return polynomial_keys(len(_check_variables(variables)), self.degree, self.include_bias)
+
     def describe(self):
         return f"poly{self.degree}" + ("" if self.include_bias else " (no constant)")
 
@@ -96,6 +121,13 @@ class FourierLibrary(Library):
             for v in variables:
                 out += [sp.sin(k * v), sp.cos(k * v)]
         return out
+
+    def size(self, n_variables):
+        return 2 * int(n_variables) * self.frequencies
+
+    def keys(self, variables):
+        n = len(_check_variables(variables))
+        return [(f, i, k) for k in range(1, self.frequencies + 1) for i in range(n) for f in ("sin", "cos")]
 
     def describe(self):
         return f"fourier{self.frequencies}"
@@ -144,6 +176,9 @@ class CustomLibrary(Library):
             out.append(e)
         return out
 
+    def size(self, n_variables):
+        return len(self.expressions)
+
     def describe(self):
         return "custom[" + ", ".join(str(e) for e in self.expressions) + "]"
 
@@ -162,6 +197,12 @@ class SumLibrary(Library):
     def terms(self, variables):
         return unique_terms(t for lib in self.libraries for t in lib.terms(variables))
 
+    def size(self, n_variables):
+        return sum(lib.size(n_variables) for lib in self.libraries)
+
+    def keys(self, variables):
+        return list(dict.fromkeys(k for lib in self.libraries for k in lib.keys(variables)))
+
     def describe(self):
         return " + ".join(lib.describe() for lib in self.libraries)
 
@@ -177,6 +218,9 @@ class ProductLibrary(Library):
     def terms(self, variables):
         a, b = self.left.terms(variables), self.right.terms(variables)
         return unique_terms(p * q for p in a for q in b)
+
+    def size(self, n_variables):
+        return self.left.size(n_variables) * self.right.size(n_variables)
 
     def describe(self):
         return f"({self.left.describe()}) * ({self.right.describe()})"

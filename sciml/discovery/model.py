@@ -108,6 +108,14 @@ class DiscoveredModel:
     def choices(self) -> dict:
         return self.spec.info.get("choices", {})
 
+    @property
+    def verdict(self) -> dict:
+        """Can the equations be trusted? ``ok``, ``causes``, ``warnings``, held-out R^2, the simulation check.
+
+        See :mod:`sciml.discovery.verdict`; empty for models that were not fitted.
+        """
+        return self.spec.info.get("verdict", {})
+
     def __str__(self) -> str:
         from sciml.discovery.report import format_equations
 

@@ -44,7 +44,9 @@ class SymbolicModule(torch.nn.Module):
                 idx.append(distinct.setdefault(term, len(distinct)))
             self._terms.append([term for _, term in pairs])
             self._index.append(idx)
-            params.append(torch.nn.Parameter(torch.tensor([c for c, _ in pairs], dtype=torch.float64)))
+            values = [c for c, _ in pairs]
+            dtype = torch.complex128 if any(isinstance(c, complex) for c in values) else torch.float64
+            params.append(torch.nn.Parameter(torch.tensor(values, dtype=dtype)))
         self.coefficients = torch.nn.ParameterList(params)
         self._distinct = list(distinct)
         self._f = compile_torch(self._distinct, flat.arguments) if distinct else None

@@ -19,6 +19,7 @@ turns it into the usual form (``2 u u_x``) for the final equations.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ import sympy as sp
 
 from sciml.errors import InputError
 
-__all__ = ["PDELibrary", "WeakTerm", "multi_indices", "monomials", "expand_term"]
+__all__ = ["PDELibrary", "WeakTerm", "multi_indices", "monomials", "expand_term", "library_size", "conjugate_fields"]
 
 
 def multi_indices(ndim: int, max_order: int, min_order: int = 0) -> list[tuple[int, ...]]:
@@ -54,8 +55,27 @@ def _derivative(expr: sp.Expr, coords: Sequence[sp.Symbol], alpha: Sequence[int]
 
 
 def expand_term(term: sp.Expr) -> sp.Expr:
-    """Carry out the derivatives of products (``(u^2)_x -> 2 u u_x``) and expand."""
-    return sp.expand(term.doit())
+    """Carry out the derivatives of products (``(u^2)_x -> 2 u u_x``) and expand.
+
+    Space is real, so the derivative of a conjugate field is the conjugate of
+    its derivative: ``Derivative(conjugate(psi), x) -> conjugate(psi_x)``.
+    """
+    out = sp.expand(term.doit())
+    return out.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, sp.conjugate),
+                       lambda e: sp.conjugate(sp.Derivative(e.expr.args[0], *e.variable_count)))
+
+
+def conjugate_fields(fields: Sequence[sp.Expr], is_complex: Sequence[bool]) -> list[sp.Expr]:
+    """The library variables: each field, followed by its conjugate when the field is complex."""
+    out = []
+    for f, c in zip(fields, is_complex):
+        out += [f, sp.conjugate(f)] if c else [f]
+    return out
+
+
+def library_size(n_variables: int, ndim: int, degree: int, order: int, bias: bool = True) -> int:
+    """Columns of the weak library: ``C(n + d, d) - 1`` monomials times ``C(ndim + k, k)`` derivatives (+ 1)."""
+    return (math.comb(n_variables + degree, degree) - 1) * math.comb(ndim + order, order) + int(bias)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ def simulate_pde(model, u0, t, coords, substeps: int = 10, progress: bool = Fals
     Parameters
     ----------
     u0 : array (n1, …) for one field, (n_fields, n1, …), or mapping field -> array
-        Initial fields on the grid.
+        Initial fields on the grid (complex for models of complex fields: these
+        run on full FFTs, real ones on real FFTs).
     t : array (T,)
         Uniform output times, the first being the initial time.
     coords : mapping name -> grid, or a sequence in the model's coordinate order
@@ -63,8 +64,10 @@ def simulate_pde(model, u0, t, coords, substeps: int = 10, progress: bool = Fals
     shape = tuple(len(g) for g in grids)
     nf = len(model.states)
     if isinstance(u0, Mapping):
-        u0 = np.stack([np.asarray(u0[s], dtype=float) for s in model.states])
-    u0 = np.asarray(u0, dtype=float)
+        u0 = np.stack([np.asarray(u0[s]) for s in model.states])
+    u0 = np.asarray(u0)
+    is_complex = np.iscomplexobj(u0) or any(r.has(sp.I, sp.conjugate) for r in model.rhs)
+    u0 = u0.astype(complex if is_complex else float)
     if u0.shape == shape and nf == 1:
         u0 = u0[None]
     if u0.shape != (nf, *shape) or not np.isfinite(u0).all():
@@ -76,8 +79,15 @@ def simulate_pde(model, u0, t, coords, substeps: int = 10, progress: bool = Fals
         raise InputError("substeps", "an integer >= 1", substeps)
 
     axes = tuple(range(1, len(shape) + 1))
-    ks = [wavenumbers(n, n * (g[1] - g[0]), real=(a == len(shape) - 1)) for a, (n, g) in enumerate(zip(shape,
-                                                                                                       grids))]
+    last = len(shape) - 1
+    ks = [wavenumbers(n, n * (g[1] - g[0]), real=(a == last and not is_complex)) for a, (n, g) in enumerate(zip(
+        shape, grids))]
+    space = tuple(range(len(shape)))
+    if is_complex:  # complex fields: full FFTs
+        forward, backward = (lambda a: np.fft.fftn(a, axes=space)), (lambda a: np.fft.ifftn(a, axes=space))
+    else:
+        forward = lambda a: np.fft.rfftn(a, axes=space)  # noqa: E731
+        backward = lambda a: np.fft.irfftn(a, s=shape, axes=space)  # noqa: E731
     kgrid = np.meshgrid(*ks, indexing="ij")
     fields = model.spec.state_objects
     csyms = model.spec.coordinate_symbols
@@ -104,14 +114,14 @@ def simulate_pde(model, u0, t, coords, substeps: int = 10, progress: bool = Fals
         for k, a in zip(kgrid, alpha):
             if a:
                 spec = spec * (1j * k) ** a
-        return np.fft.irfftn(spec, s=shape, axes=tuple(range(len(shape))))
+        return backward(spec)
 
     def nonlinear(v):
         if f is None:
-            values = [np.broadcast_to(float(r), shape) for r in rests]
+            values = [np.broadcast_to(complex(r) if is_complex else float(r), shape) for r in rests]
         else:
             values = f(*(physical(v, *needed[a]) for a in args))
-        return np.stack([np.fft.rfftn(np.broadcast_to(x, shape), axes=tuple(range(len(shape)))) for x in values])
+        return np.stack([forward(np.broadcast_to(x, shape)) for x in values])
 
     from tqdm.auto import tqdm
 
@@ -122,10 +132,11 @@ def simulate_pde(model, u0, t, coords, substeps: int = 10, progress: bool = Fals
         bar.update(n - done["n"])
         done["n"] = n
 
-    v0 = np.fft.rfftn(u0, axes=axes)
+    v0 = np.fft.fftn(u0, axes=axes) if is_complex else np.fft.rfftn(u0, axes=axes)
     saved = etdrk4(linear, nonlinear, v0, (t[1] - t[0]) / substeps, (len(t) - 1) * substeps, substeps,
                    progress=tick)
     bar.close()
-    out = np.stack([np.fft.irfftn(v, s=shape, axes=axes) for v in saved])
+    out = np.stack([np.fft.ifftn(v, axes=axes) if is_complex else np.fft.irfftn(v, s=shape, axes=axes)
+                    for v in saved])
     return PDEDataset(t, dict(zip(model.coords, grids)), {s: out[:, i] for i, s in enumerate(model.states)},
                       attrs={"source": "sciml DiscoveredModel.simulate (Fourier ETDRK4)"})

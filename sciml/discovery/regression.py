@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from sciml.discovery.folds import Folds
+
 __all__ = ["RegressionSystem", "r2_scores"]
 
 
@@ -19,7 +21,7 @@ class RegressionSystem:
     G : array (rows, terms)
     B : array (rows, equations)
     terms : list of sympy expressions, the meaning of each column
-    folds : int array (rows,), contiguous blocks of time for cross-validation
+    folds : Folds, the cross-validation folds (interleaved blocks of time with a guard gap)
     n_eff : float, the number of effectively independent rows
     libraries : dict name -> column indices, the candidate libraries (subsets of the columns)
     info : dict, how the system was built (test-function sizes, derivative method …)
@@ -30,7 +32,7 @@ class RegressionSystem:
     G: np.ndarray
     B: np.ndarray
     terms: list[sp.Expr]
-    folds: np.ndarray
+    folds: Folds
     n_eff: float
     libraries: dict[str, list[int]]
     info: dict = field(default_factory=dict)

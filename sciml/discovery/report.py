@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["split_terms", "format_equations", "format_report", "format_number", "term_label"]
+__all__ = ["split_terms", "format_equations", "format_report", "format_number", "term_label", "format_verdict"]
 
 
 def format_number(value: float, digits: int = 4) -> str:
@@ -13,15 +13,26 @@ def format_number(value: float, digits: int = 4) -> str:
     return text[:-1] if text.endswith(".") else text
 
 
-def split_terms(expr: sp.Expr) -> list[tuple[float, sp.Expr]]:
+def split_terms(expr: sp.Expr) -> list[tuple[float | complex, sp.Expr]]:
     """``[(coefficient, term)]`` of the expanded ``expr`` (a constant has term 1).
 
-    An expression whose expansion would be huge (``(x + y + 1)**1000`` from a
-    file) keeps its terms as written (:func:`sciml.symbolic.size.split_terms`).
+    Coefficients are floats, or complex numbers where ``I`` appears (the real
+    and imaginary parts of one term are collected into one coefficient). An
+    expression whose expansion would be huge (``(x + y + 1)**1000`` from a file)
+    keeps its terms as written (:func:`sciml.symbolic.size.expand_if_small`).
     """
-    from sciml.symbolic.size import split_terms as bounded_split
+    from sciml.symbolic.size import expand_if_small
 
-    return [(float(c), term) for c, term in bounded_split(expr)]
+    out: dict[sp.Expr, complex] = {}
+    for term in sp.Add.make_args(expand_if_small(expr)):
+        numbers, rest = [], []
+        for factor in sp.Mul.make_args(term):
+            (numbers if factor.is_number else rest).append(factor)
+        c = complex(sp.Mul(*numbers))
+        key = sp.Mul(*rest)
+        if c != 0:
+            out[key] = out.get(key, 0) + c
+    return [(c.real if c.imag == 0 else c, term) for term, c in out.items() if c != 0]
 
 
 def term_label(term: sp.Expr) -> str:
@@ -47,16 +58,47 @@ def term_label(term: sp.Expr) -> str:
 def _term_text(term: sp.Expr) -> str:
     if term == 1:
         return ""
+    if term.has(sp.conjugate):
+        return _modulus_text(term)
     return sp.sstr(term).replace("**", "^").replace("*", " ")
+
+
+def _modulus_text(term: sp.Expr) -> str:
+    """``psi^2 conjugate(psi)`` as ``|psi|^2 psi``; other conjugates as ``conj(…)``."""
+    powers = dict(term.as_powers_dict())
+    parts = []
+    for base in list(powers):
+        if isinstance(base, sp.conjugate) and base.args[0] in powers:
+            both = int(min(powers[base], powers[base.args[0]]))
+            powers[base] -= both
+            powers[base.args[0]] -= both
+            name = sp.sstr(base.args[0])
+            parts.append(f"|{name}|" + (f"^{2 * both}"))
+    for base, p in powers.items():
+        if p == 0 or base == 1:
+            continue
+        name = f"conj({sp.sstr(base.args[0])})" if isinstance(base, sp.conjugate) else sp.sstr(base)
+        parts.append(name if p == 1 else f"{name}^{sp.sstr(p)}")
+    return " ".join(parts)
+
+
+def _complex_number(c: complex, digits: int) -> tuple[str, bool]:
+    """``(text of |c| or (a + b i), negative?)`` for a term's coefficient."""
+    if isinstance(c, complex):
+        if c.real == 0:
+            return f"{format_number(abs(c.imag), digits)} i", c.imag < 0
+        sign = "+" if c.imag >= 0 else "-"
+        return f"({format_number(c.real, digits)} {sign} {format_number(abs(c.imag), digits)} i)", False
+    return format_number(abs(c), digits), c < 0
 
 
 def _rhs_text(expr: sp.Expr, digits: int) -> str:
     parts = []
     for c, term in split_terms(expr):
         body = _term_text(term)
-        number = format_number(abs(c), digits)
+        number, negative = _complex_number(c, digits)
         text = f"{number} {body}".strip()
-        parts.append(("- " if c < 0 else "+ ") + text)
+        parts.append(("- " if negative else "+ ") + text)
     if not parts:
         return "0"
     first = parts[0]
@@ -73,6 +115,11 @@ def format_equations(model, digits: int = 4) -> list[str]:
     lines = []
     for name, rhs in zip(spec.states, flat.exprs):
         lhs = f"{name}'" if spec.kind == "ode" else f"{name}_{spec.independent}"
+        pairs = split_terms(rhs)
+        if pairs and all(isinstance(c, complex) and c.real == 0 for c, _ in pairs):
+            # psi_t = i (…): print as i psi_t = -(…), the form of the Schrödinger equation
+            rhs = sp.Add(*[-c.imag * term for c, term in pairs])
+            lhs = "i " + lhs
         lines.append(f"{lhs} = {_rhs_text(rhs, digits)}")
     return lines
 
@@ -97,6 +144,7 @@ def format_report(model, digits: int = 4) -> str:
             for t in eq:
                 out.append(f"  {s}: {t.get('label', t['term']):<12} {format_number(t['coefficient'], digits):>10} "
                            f"+- {format_number(t.get('std', 0.0), 2):<8} p={t.get('inclusion', 1.0):.2f}")
+    out += format_verdict(model)
     if choices:
         out.append("Chosen automatically:" if choices.get("automatic") else "Settings:")
         for key, value in choices.items():
@@ -104,3 +152,26 @@ def format_report(model, digits: int = 4) -> str:
                 continue
             out.append(f"  {key}: {value}")
     return "\n".join(out)
+
+
+def format_verdict(model) -> list[str]:
+    """``Verdict: …`` lines: held-out R^2 and selection score per equation, the simulation, every warning."""
+    verdict = model.verdict
+    if not verdict:
+        return []
+    r2 = ", ".join(f"{s} {format_number(v, 4)}" for s, v in verdict["heldout_r2"].items())
+    score = ", ".join(f"{s} {format_number(v, 4)}" for s, v in verdict["selection_score"].items())
+    sim = verdict.get("simulation", {})
+    if sim.get("bounded") is True:
+        sim_text = f"bounded over the data's window ({sim['checked']} trajector{'y' if sim['checked'] == 1 else 'ies'})"
+    elif sim.get("bounded") is False:
+        sim_text = f"NOT bounded: {sim['reason']} at t={sim['t_failed']:.4g}"
+    else:
+        sim_text = sim.get("reason", "not simulated")
+    head = "Verdict: OK" if verdict["ok"] else "Verdict: WARNING (" + ", ".join(verdict["causes"]) + ")"
+    out = [head, f"  held-out R^2: {r2}", f"  selection score: {score}", f"  simulation: {sim_text}"]
+    if verdict.get("screening"):
+        out.append(f"  screening: {verdict['screening']}")
+    out += [f"  note: {n}" for n in verdict.get("notes", [])]
+    out += [f"  WARNING: {w}" for w in verdict["warnings"]]
+    return out

@@ -169,14 +169,38 @@ class WeakPDE:
         grids = np.meshgrid(*[np.asarray(c) for c in self.centres], indexing="ij")
         return grids[0].ravel()
 
-    def integrate(self, values: np.ndarray, orders: Sequence[int]) -> np.ndarray:
-        """``int (D^orders phi_k) values`` for every test function k (time order first)."""
-        out = np.asarray(values, dtype=float)
+    def _values(self, values) -> np.ndarray:
+        out = np.asarray(values)
+        out = out if np.iscomplexobj(out) else np.asarray(out, dtype=float)
         if out.shape != self.shape:
             raise InputError("values", f"an array of shape {self.shape}", out.shape)
+        return out
+
+    def _apply(self, values: np.ndarray, axis: int, order: int) -> np.ndarray:
+        return np.moveaxis(np.tensordot(self._matrix(axis, order), values, axes=(1, axis)), 0, axis)
+
+    def integrate(self, values: np.ndarray, orders: Sequence[int]) -> np.ndarray:
+        """``int (D^orders phi_k) values`` for every test function k (time order first); real or complex."""
+        out = self._values(values)
         for axis, order in enumerate(orders):
-            out = np.moveaxis(np.tensordot(self._matrix(axis, order), out, axes=(1, axis)), 0, axis)
+            out = self._apply(out, axis, order)
         return out.ravel()
+
+    def project_all(self, values: np.ndarray, alphas: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        """:meth:`project` for several ``alpha`` at once: the time integral, the largest, is done once."""
+        base = self._apply(self._values(values), 0, 0)
+        cache: dict[tuple[int, ...], np.ndarray] = {(): base}
+        out = []
+        for alpha in alphas:
+            alpha = tuple(int(a) for a in alpha)
+            if len(alpha) != len(self.shape) - 1:
+                raise InputError("alpha", f"{len(self.shape) - 1} spatial orders", alpha)
+            for n in range(1, len(alpha) + 1):
+                if alpha[:n] not in cache:
+                    cache[alpha[:n]] = self._apply(cache[alpha[:n - 1]], n, alpha[n - 1])
+            sign = -1.0 if sum(alpha) % 2 else 1.0
+            out.append(sign * cache[alpha].ravel())
+        return out
 
     def project(self, values: np.ndarray, alpha: Sequence[int]) -> np.ndarray:
         """Weak value of ``D^alpha f`` (alpha: spatial derivative orders) for a field function ``f``."""

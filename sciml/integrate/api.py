@@ -1,4 +1,4 @@
-"""The public solvers: ``solve_ivp`` (ours) and ``odeint`` / ``odeint_adjoint`` (torchdiffeq's signatures).
+"""The public solver ``solve_ivp`` (torchdiffeq's ``odeint`` family, over it: :mod:`sciml.integrate.odeint_api`).
 
 Inputs are checked here, once; then one of the gradient modes runs the loop.
 """
@@ -6,13 +6,15 @@ Inputs are checked here, once; then one of the gradient modes runs the loop.
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Real
 
 import torch
 
 from sciml.errors import InputError, SolverError
 from sciml.integrate import checks
-from sciml.integrate.events import Event, EventTracker, as_events, attach_event_gradient
+from sciml.integrate.callbacks import StepCallbacks
+from sciml.integrate.events import EventTracker, as_events, attach_event_gradient
 from sciml.integrate.gradients.backsolve import AdjointOptions, solve_backsolve
 from sciml.integrate.gradients.checkpoint import solve_checkpoint
 from sciml.integrate.gradients.time import attach_time_gradients, shift_initial_state
@@ -21,12 +23,13 @@ from sciml.integrate.loop import LoopOptions
 from sciml.integrate.methods import AUTO
 from sciml.integrate.norms import mixed_rms_norm, rms_norm
 from sciml.integrate.runner import Runner
+from sciml.integrate.scipy_solver import ScipySolver
 from sciml.integrate.solution import DenseIndependent, DenseJoint, Solution, Status
 from sciml.integrate.state import StatePacker
-from sciml.integrate.tableaus import METHODS
+from sciml.integrate.tableaus import ALIASES, METHODS
 from sciml.integrate.term import ODETerm
 
-__all__ = ["solve_ivp", "odeint", "odeint_adjoint"]
+__all__ = ["solve_ivp"]
 
 GRADIENTS = ("direct", "backsolve", "checkpoint")
 BATCH_MODES = ("joint", "independent")
@@ -34,7 +37,7 @@ BATCH_MODES = ("joint", "independent")
 _HINTS = {
     Status.MAX_STEPS: "raise max_steps, loosen rtol/atol, or, if the problem is stiff, use an implicit method",
     Status.STEP_UNDERFLOW: "the solution may blow up or be non-smooth here; check func near this time, or "
-                           "loosen rtol/atol",
+                           "loosen rtol/atol; if func jumps at a known time, pass it in jump_t",
     Status.NON_FINITE: "func returned NaN/Inf even for tiny steps; check it for overflow, division by zero "
                        "or a domain error (log/sqrt of a negative number) near this time",
     Status.NEWTON_FAILURE: "the Newton iterations of the implicit stages kept diverging; check jac (if given), "
@@ -48,15 +51,21 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
               max_step: float | None = None, norm=None, safety: float = 0.9, ifactor: float = 10.0,
               dfactor: float = 0.2, beta: float = 0.0, shrink_after_accept: bool = False, adjoint_rtol=None,
               adjoint_atol=None, adjoint_method: str | None = None, adjoint_params=None,
-              adjoint_seminorm: bool = False, progress: bool = False, events=None, jac=None,
-              newton_tol: float | None = None, max_newton_iter: int | None = None) -> Solution:
+              adjoint_seminorm: bool = False, adjoint_norm=None, progress: bool = False, events=None, jac=None,
+              newton_tol: float | None = None, max_newton_iter: int | None = None, min_step: float = 0.0,
+              step_t=None, jump_t=None, perturb: bool = False) -> Solution:
     """Solve ``dy/dt = func(t, y)`` on ``t_span`` from ``y0``, differentiably.
 
     Parameters
     ----------
     func : callable ``func(t, y)``
-        The vector field; ``y`` has the shape of ``y0`` (a tuple for tuple states). ``t`` is a
-        0-dim tensor, or with ``batch="independent"`` a ``(B,)`` tensor, one time per system.
+        The vector field; ``y`` has the shape of ``y0`` (a tuple for tuple states; a 0-dim
+        tensor for a scalar state). ``t`` is a 0-dim tensor, or with ``batch="independent"`` a
+        ``(B,)`` tensor, one time per system, always in the state's dtype (as torchdiffeq, so a
+        float32 model never meets a float64 time); the solver itself keeps time in float64.
+        Optional methods ``func.callback_step(t0, y0, dt)``, ``callback_accept_step``,
+        ``callback_reject_step`` (and ``*_adjoint`` for the backsolve pass) are called on
+        every step, as in torchdiffeq (:mod:`sciml.integrate.callbacks`; joint mode).
     t_span : ``(t0, t1)``
         Numbers or 0-dim tensors; with ``batch="independent"`` also ``(B,)`` tensors or a
         ``(B, 2)`` tensor (each system its own interval). ``t1 < t0`` integrates backwards.
@@ -74,7 +83,12 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         stiff problems (adaptive, L-stable); ``bdf`` (joint mode, ``gradient="direct"``):
         variable-order BDF/NDF (Shampine & Reichelt 1997, as scipy's BDF and MATLAB's ode15s),
         one Jacobian for many steps, for large stiff systems and cheap steps; ``auto``: tsit5,
-        switching to rodas5p while the problem is stiff (switches in ``stats["switches"]``).
+        switching to rodas5p while the problem is stiff (switches in ``stats["switches"]``);
+        ``explicit_adams``, ``implicit_adams`` (fixed grid, joint mode, direct or backsolve
+        gradients): Adams–Bashforth(–Moulton) with torchdiffeq's order ramp up to order 12;
+        ``scipy_solver`` (or ``ScipySolver("RK45")`` etc.): scipy on CPU numpy copies, no
+        gradients except through ``gradient="backsolve"`` (:mod:`sciml.integrate.scipy_solver`).
+        torchdiffeq's names ``heun2`` (= ``heun``) and ``fixed_adams`` work too.
     rtol, atol : float or tensor
         Relative and absolute tolerances, scalars or one per state component; the error of a
         step is the RMS of ``err / (atol + rtol·max(|y0|, |y1|))`` (Hairer's norm).
@@ -101,11 +115,33 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
         turns on the proportional part of the PI controller (0.04: Hairer's DOPRI5 gains).
     step_size : float
         The step of a fixed-step method.
+    min_step : float
+        Adaptive steps are never shorter, and a step this short is accepted whatever its error
+        estimate (torchdiffeq's ``min_step``; scipy's LSODA gets it too).
+    step_t, jump_t : 1-D tensor or sequence of times, optional (joint mode)
+        Times no step straddles. At a ``step_t`` a step just ends (a fixed-step method given
+        ``step_t`` and no ``step_size`` steps from one to the next: a custom grid). A ``jump_t``
+        is a known discontinuity of ``func``: the step before it sees ``func`` from before it, and
+        the method restarts just after it (FSAL stage re-evaluated, multistep history dropped),
+        which avoids the many rejected steps, and the lost accuracy, of stepping across it.
+    perturb : bool
+        Evaluate ``func`` one ulp inside each step at the step's start and end (torchdiffeq's
+        ``perturb``; joint mode), so a ``func`` that branches on ``t`` at grid points is seen from
+        within each step.
     norm : callable, optional
-        Replaces the RMS norm of the scaled error (a function of the flat error vector).
+        Replaces the RMS norm of the scaled error: a function of the error in the state's own
+        layout (shape of ``y0``, a tuple for tuple states); with ``batch="independent"``, of the
+        flat ``(B, N)`` errors, returning one value per system.
     adjoint_rtol, adjoint_atol, adjoint_method, adjoint_seminorm, adjoint_params :
         Settings of the backsolve adjoint (default: those of the forward solve; no seminorm;
-        ``func.parameters()``).
+        ``func.parameters()``). The backward solve inherits the forward's step options
+        (``step_size``, ``min_step``, ``step_t``, ``jump_t``, ``perturb``, ...).
+    adjoint_norm : callable, optional
+        The norm of the backward solve's scaled error, given the tuple ``(t, y, a_y, *a_params)``
+        (torchdiffeq's layout: ``y`` and ``a_y`` unpacked as ``y0`` is, each parameter adjoint in
+        its parameter's shape; ``t``, the time adjoint, is not integrated and is zero). Default:
+        the largest of the forward norm of ``y`` and of ``a_y`` and the RMS of each parameter
+        adjoint (only the first two with ``adjoint_seminorm``).
     progress : bool
         Show a progress bar.
     events : callable, :class:`~sciml.integrate.events.Event`, or a list of them
@@ -130,6 +166,7 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     tensors = checks.check_state(y0)
     dtype, device = tensors[0].dtype, tensors[0].device
     tableau = _resolve_method(method)
+    _check_method_modes(tableau, gradient, batch, dense, events)
     checks.check_choice(gradient, "gradient", GRADIENTS)
     checks.check_choice(batch, "batch", BATCH_MODES)
     checks.check_choice(on_failure, "on_failure", ("raise", "return"))
@@ -149,11 +186,6 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     if event_list and gradient == "backsolve":
         raise InputError("gradient", "'direct' or 'checkpoint' with events", "'backsolve'",
                          "use gradient='checkpoint' for memory-lean exact gradients through events")
-    if tableau.kind == "bdf" and (independent or gradient != "direct"):
-        bad = ("batch", "'joint'", "'independent'") if independent else ("gradient", "'direct'", repr(gradient))
-        raise InputError(bad[0], f"{bad[1]} with the multistep method 'bdf'", bad[2],
-                         "a BDF step depends on the solution's history, so it runs in joint mode with direct "
-                         "gradients; use 'rodas5p' or 'kvaerno5' for independent batches or checkpointing")
     if independent and event_list:
         raise InputError("events", "None with batch='independent'", f"{len(event_list)} event(s)",
                          "solve the systems with batch='joint' (one at a time or as one system) to use events")
@@ -169,40 +201,55 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
     if _is_zero(rtol) and _is_zero(atol):
         raise InputError("rtol/atol", "at least one positive tolerance", "both zero")
     step_size = _check_step_options(tableau, step_size, first_step, max_step)
+    min_step = _check_min_step(min_step, max_step)
+    stops = {name: _check_stop_times(v, name, independent) for name, v in (("step_t", step_t), ("jump_t", jump_t))}
+    if perturb and independent:
+        raise InputError("perturb", "False with batch='independent'", True)
 
     open_end = any(ev.terminal for ev in event_list)
     times = _joint_times(t_span, t_eval, dtype, device, open_end) if not independent else \
         _independent_times(t_span, t_eval, tensors[0].shape[0], dtype, device)
-    if tableau.adaptive is False and step_size is None and times.default_eval:
-        raise InputError("step_size", f"a step size for the fixed-step method {tableau.name!r}", None,
-                         "or pass t_eval: the solver then steps from one output time to the next")
+    if tableau.adaptive is False and step_size is None:
+        if stops["step_t"]:
+            step_size = math.inf  # a grid: from one step_t to the next
+        elif times.default_eval:
+            raise InputError("step_size", f"a step size for the fixed-step method {tableau.name!r}", None,
+                             "or pass t_eval (the solver then steps from one output time to the next) or a "
+                             "grid of step times step_t")
 
     user_norm = norm
     if norm is None:
         norm = mixed_rms_norm(packer.segments()) if packer.is_tuple else rms_norm
-    elif packer.is_tuple and not independent:
-        norm = _tuple_norm(user_norm, packer)
     elif not callable(norm):
-        raise InputError("norm", "a callable of the scaled error vector", type(norm).__name__)
+        raise InputError("norm", "a callable of the scaled error", type(norm).__name__)
+    elif not independent and not packer.identity:
+        norm = _state_norm(user_norm, packer)
+    term = ODETerm(func, packer, dtype, device)
     opts = LoopOptions(tableau=tableau, rtol=rtol, atol=atol, norm=norm, max_steps=max_steps,
                        first_step=first_step, step_size=step_size, safety=safety, ifactor=ifactor,
                        dfactor=dfactor, beta=float(beta), shrink_after_accept=bool(shrink_after_accept),
                        max_step=math.inf if max_step is None else float(max_step),
                        progress=progress,
-                       implicit=ImplicitOptions(jac=jac, newton_tol=newton_tol, max_newton_iter=max_newton_iter))
+                       implicit=ImplicitOptions(jac=jac, newton_tol=newton_tol, max_newton_iter=max_newton_iter),
+                       min_step=min_step, step_t=stops["step_t"], jump_t=stops["jump_t"], perturb=bool(perturb),
+                       callbacks=_callbacks(func, tableau, term, packer, independent))
 
     params = _gradient_params(func, adjoint_params, gradient)
-    term = ODETerm(func, packer, times.dtype, device)
     y0_flat = packer.pack(y0)
     needs_t0_grad = times.t0_tensor is not None and times.t0_tensor.requires_grad
 
     with torch.set_grad_enabled(torch.is_grad_enabled() and gradient == "direct"):
-        f0 = func(term.time(times.t0) if not independent else times.t0, y0)
+        t0_func = term.nudged(times.t0, times.t1) if perturb else term.time(times.t0)
+        f0 = func(t0_func, y0)
         term.nfe += 1
     checks.check_output(f0, y0, packer.user_shape)
     # implicit steps attach their implicit-function-theorem gradient paths only when someone will use them
     opts.differentiable = gradient == "direct" and torch.is_grad_enabled() and (
         f0.requires_grad if isinstance(f0, torch.Tensor) else any(x.requires_grad for x in f0))
+    if tableau.kind == "scipy" and (opts.differentiable or (gradient == "direct" and torch.is_grad_enabled()
+                                                            and any(x.requires_grad for x in tensors))):
+        warnings.warn("scipy_solver's results carry no gradients; use gradient='backsolve' (odeint_adjoint) for "
+                      "gradients through scipy, or a sciml method", UserWarning, stacklevel=2)
     k1 = packer.pack(f0)
     if needs_t0_grad:
         y0_flat = shift_initial_state(y0_flat, times.t0_tensor, k1)
@@ -233,13 +280,15 @@ def solve_ivp(func, t_span, y0, *, t_eval=None, method: str = "tsit5", rtol=1e-6
             atol=atol if adjoint_atol is None else checks.check_tolerance(adjoint_atol, "adjoint_atol",
                                                                           packer.size, dtype, device),
             tableau=tableau if adjoint_method is None else _resolve_method(adjoint_method, "adjoint_method"),
-            seminorm=bool(adjoint_seminorm), step_size=step_size)
+            seminorm=bool(adjoint_seminorm), step_size=step_size, norm=_check_adjoint_norm(adjoint_norm),
+            state_norm=None if user_norm is None else norm, callbacks_of=func)
         _expand_adjoint_tolerances(adjoint, sum(p.numel() for p in params))
         ys = solve_backsolve(runner, adjoint, y0_flat, params, k1=None if k1 is None else k1.detach())
 
     res = runner.result
     stats.update(n_f_evals=term.nfe, n_steps=res.n_steps, n_rejected=res.n_rejected)
-    stats.update(res.stepper.stats())
+    if res.stepper is not None:  # scipy_solver has no stepper of ours
+        stats.update(res.stepper.stats())
     if independent:
         return _finish_independent(runner, res, ys, times, packer, stats, on_failure, dense_rec, term)
     return _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, term, tableau, event_list)
@@ -293,7 +342,7 @@ def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, 
             dense_rec.t_end = res.t
     elif status != Status.SUCCESS:
         if on_failure == "raise":
-            raise SolverError(f"{tableau.name} stopped before t1={times.t1:.10g}: {status.describe()}",
+            raise SolverError(f"{tableau.name} stopped before t1={times.t1:.10g}: {res.message or status.describe()}",
                               t=res.t, step_size=res.h, status=status, hint=_HINTS.get(status))
         reached = sum(1 for v in res.ys if v is not None)
         ys = ys[:reached]
@@ -314,7 +363,7 @@ def _finish_joint(runner, res, ys, times, packer, stats, on_failure, dense_rec, 
             f1 = term(times.t1, ys[-1])
         last = ys[-1] + (times.t1_tensor - times.t1_tensor.detach()).to(ys.dtype) * f1
         ys = torch.cat([ys[:-1], last[None]])
-    message = status.describe()
+    message = res.message or status.describe()
     t_events = y_events = None
     if event_list:
         t_events, y_events = _event_results(event_list, runner.tracker, ev_rows, term, times, packer)
@@ -472,15 +521,89 @@ def _check_batch_state(tensors) -> None:
             raise InputError(f"y0[{i}]", f"batch size {B} like y0[0]", x.shape[0])
 
 
+_METHOD_KINDS = ("explicit", "dirk", "rosenbrock", "bdf", "adams", "scipy")
+
+
 def _resolve_method(method, name: str = "method"):
+    """A method name (or alias), or a method object (a tableau, ``ScipySolver(...)``), to the method."""
     if method is None:
         method = "dopri5"
     if method == "auto" and name == "method":
         return AUTO
-    if not isinstance(method, str) or method not in METHODS:
-        choices = ", ".join(METHODS) + (", auto" if name == "method" else "")
-        raise InputError(name, f"one of {choices}", repr(method))
-    return METHODS[method]
+    if method == "scipy_solver":
+        return ScipySolver()
+    if isinstance(method, str) and method in ALIASES:
+        method = ALIASES[method]
+    if isinstance(method, str) and method in METHODS:
+        return METHODS[method]
+    if not isinstance(method, str) and getattr(method, "kind", None) in _METHOD_KINDS:
+        return method
+    choices = ", ".join([*METHODS, *ALIASES, "scipy_solver"]) + (", auto" if name == "method" else "")
+    raise InputError(name, f"one of {choices}", repr(method))
+
+
+def _check_method_modes(tableau, gradient: str, batch: str, dense: bool, events) -> None:
+    """The multistep methods and the scipy wrapper run in joint mode only, and have no step-by-step replay."""
+    allowed = {"bdf": ("direct",), "adams": ("direct", "backsolve"), "scipy": ("direct", "backsolve")}
+    kind = tableau.kind
+    if kind not in allowed:
+        return
+    if batch == "independent":
+        raise InputError("batch", f"'joint' with the method {tableau.name!r}", "'independent'",
+                         "each system of an independent batch needs its own step sequence, which this method "
+                         "cannot give; use an explicit Runge-Kutta method (tsit5), or rodas5p/kvaerno5 if stiff")
+    if gradient not in allowed[kind]:
+        why = "scipy's steps cannot be recomputed by sciml" if kind == "scipy" else \
+            "a step of a multistep method depends on the solution's history, so it cannot be recomputed on its own"
+        raise InputError("gradient", f"{' or '.join(repr(g) for g in allowed[kind])} with the method "
+                                     f"{tableau.name!r}", repr(gradient),
+                         f"{why}; use 'rodas5p' or 'kvaerno5' for gradient='checkpoint'")
+    if kind == "scipy" and (dense or events is not None):
+        raise InputError("dense" if dense else "events", "not used with scipy_solver", True if dense else events,
+                         "scipy's steps are not visible to sciml; use a sciml method (dopri5, tsit5, bdf, ...)")
+
+
+def _check_min_step(min_step, max_step) -> float:
+    if isinstance(min_step, bool) or not isinstance(min_step, Real) or not 0 <= min_step < math.inf:
+        raise InputError("min_step", "a non-negative finite number", repr(min_step))
+    if max_step is not None and min_step > max_step:
+        raise InputError("min_step", f"at most max_step={max_step:g}", min_step)
+    return float(min_step)
+
+
+def _check_stop_times(values, name: str, independent: bool) -> tuple:
+    """``step_t`` / ``jump_t``: finite times, as a tuple of floats (joint mode only)."""
+    if values is None:
+        return ()
+    if independent:
+        raise InputError(name, "None with batch='independent'", "times")
+    if isinstance(values, torch.Tensor):
+        if values.dim() > 1 or values.is_complex():
+            raise InputError(name, "a 1-D tensor of real times", f"shape {tuple(values.shape)}")
+        values = values.detach().reshape(-1).cpu().tolist()
+    try:
+        times = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise InputError(name, "a 1-D tensor or a sequence of times", type(values).__name__) from None
+    if not all(math.isfinite(v) for v in times):
+        raise InputError(name, "finite times", "NaN or Inf")
+    return times
+
+
+def _callbacks(func, tableau, term, packer, independent: bool):
+    """``func.callback_*`` as the loop's :class:`StepCallbacks` (joint mode), or None."""
+    if independent:
+        if any(callable(getattr(func, n, None)) for n in ("callback_step", "callback_accept_step",
+                                                          "callback_reject_step")):
+            warnings.warn("step callbacks are not called with batch='independent'", UserWarning, stacklevel=3)
+        return None
+    return StepCallbacks.of(func, tableau, term, packer.unpack)
+
+
+def _check_adjoint_norm(norm):
+    if norm is not None and not callable(norm):
+        raise InputError("adjoint_norm", "a callable of the tuple (t, y, a_y, *a_params)", type(norm).__name__)
+    return norm
 
 
 def _check_step_options(tableau, step_size, first_step, max_step):
@@ -526,9 +649,8 @@ def _expand_adjoint_tolerances(adjoint: AdjointOptions, n_param_entries: int) ->
             setattr(adjoint, name, torch.cat([v, v, v.mean().expand(n_param_entries)]))
 
 
-def _tuple_norm(user_norm, packer):
-    if not callable(user_norm):
-        raise InputError("norm", "a callable", type(user_norm).__name__)
+def _state_norm(user_norm, packer):
+    """The user's norm, which takes the error in the state's layout, as a norm of the flat vector."""
 
     def norm(flat):
         return user_norm(packer.unpack(flat))
@@ -538,128 +660,3 @@ def _tuple_norm(user_norm, packer):
 
 def _is_zero(v) -> bool:
     return bool((v == 0).all()) if isinstance(v, torch.Tensor) else v == 0
-
-
-_TORCHDIFFEQ_OPTIONS = {
-    "step_size": "step_size", "first_step": "first_step", "max_num_steps": "max_steps", "norm": "norm",
-    "safety": "safety", "ifactor": "ifactor", "dfactor": "dfactor", "max_step": "max_step", "beta": "beta",
-}
-_IGNORED_OPTIONS = ("interp", "perturb", "dtype")
-
-
-def _translate_options(options, name: str = "options") -> dict:
-    if options is None:
-        return {}
-    if not isinstance(options, dict):
-        raise InputError(name, "a dict", type(options).__name__)
-    out = {}
-    for key, value in options.items():
-        if key in _TORCHDIFFEQ_OPTIONS:
-            out[_TORCHDIFFEQ_OPTIONS[key]] = value
-        elif key in _IGNORED_OPTIONS:
-            continue  # torchdiffeq fine-tuning with no effect here (dense output is always the method's own)
-        else:
-            known = ", ".join(sorted([*_TORCHDIFFEQ_OPTIONS, *_IGNORED_OPTIONS]))
-            raise InputError(f"{name}[{key!r}]", f"one of the supported options ({known})", repr(key))
-    return out
-
-
-def _check_t(t, y0):
-    tensors = checks.check_state(y0)
-    return checks.check_times(t, "t", tensors[0].device)
-
-
-def odeint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, event_fn=None):
-    """Solve ``dy/dt = func(t, y)`` and return the states at the times ``t``: a drop-in for torchdiffeq's.
-
-    Same signature and meaning as ``torchdiffeq.odeint`` (Chen et al., NeurIPS 2018): ``y0`` a
-    tensor or a tuple of tensors, ``t`` a 1-D strictly increasing or decreasing tensor whose
-    first entry is the initial time; returns ``(len(t), *y0.shape)`` (a tuple for tuple
-    states). Gradients by backpropagation through the solver. ``options`` takes torchdiffeq's
-    ``step_size``, ``first_step``, ``max_num_steps``, ``norm``, ``safety``, ``ifactor``,
-    ``dfactor``. Failures raise :class:`~sciml.errors.SolverError`.
-
-    ``event_fn(t, y)`` (torchdiffeq's event mode): ``t`` is ``[t0, t_dir]`` (only the direction of
-    ``t_dir`` matters); the solve runs until ``event_fn`` — if it returns several values, the
-    first of them to change sign — reaches zero, and returns ``(event_t, solution)`` with
-    ``solution = stack([y0, y(event_t)])``. ``event_t`` is differentiable (implicit-function
-    theorem), like torchdiffeq's ``odeint_event``.
-    """
-    t = _check_t(t, y0)
-    extra = _translate_options(options)
-    if event_fn is not None:
-        return _odeint_until_event(func, y0, t, event_fn, rtol, atol, method, extra, "direct", None)
-    sol = solve_ivp(func, (t[0], t[-1]), y0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
-                    gradient="direct", **extra)
-    return sol.ys
-
-
-def _odeint_until_event(func, y0, t, event_fn, rtol, atol, method, extra, gradient, adjoint_params):
-    """torchdiffeq's event mode on top of ``solve_ivp(events=...)``."""
-    if not callable(event_fn):
-        raise InputError("event_fn", "a callable event_fn(t, y)", type(event_fn).__name__)
-    if len(t) != 2:
-        raise InputError("t", "two times [t0, t_dir] in event mode (as torchdiffeq: only t0 and the direction "
-                              "of t_dir are used)", f"{len(t)} times")
-    with torch.no_grad():
-        sign0 = torch.sign(event_fn(t[0], y0))
-    if not isinstance(sign0, torch.Tensor) or not bool(torch.isfinite(sign0).all()):
-        raise InputError("event_fn(t0, y0)", "finite values", sign0)
-
-    def combined(tt, y):  # every component starts positive; the first to reach zero ends the solve
-        return torch.min(event_fn(tt, y) * sign0)
-
-    if bool((sign0 == 0).any()):  # torchdiffeq returns at once when the event holds at t0
-        y_end = tuple(x.clone() for x in y0) if isinstance(y0, tuple) else y0.clone()
-        stack = tuple(torch.stack([a, b]) for a, b in zip(y0, y_end)) if isinstance(y0, tuple) \
-            else torch.stack([y0, y_end])
-        return t[0].clone(), stack
-    end = math.inf if bool(t[1] > t[0]) else -math.inf
-    sol = solve_ivp(func, (t[0], end), y0, t_eval=t[:1], method=method or "dopri5", rtol=rtol, atol=atol,
-                    gradient=gradient, adjoint_params=adjoint_params, events=[Event(combined, terminal=True)],
-                    **extra)
-    event_t = sol.t_events[0][0].to(t.dtype)
-    y_event = sol.y_events[0][0] if not isinstance(y0, tuple) else tuple(y[0] for y in sol.y_events[0])
-    if isinstance(y0, tuple):
-        return event_t, tuple(torch.stack([a, b]) for a, b in zip(y0, y_event))
-    return event_t, torch.stack([y0, y_event])
-
-
-def odeint_adjoint(func, y0, t, *, rtol=1e-7, atol=1e-9, method=None, options=None, event_fn=None,
-                   adjoint_rtol=None, adjoint_atol=None, adjoint_method=None, adjoint_options=None,
-                   adjoint_params=None):
-    """:func:`odeint` with gradients by the continuous adjoint (torchdiffeq's ``odeint_adjoint``).
-
-    Memory does not grow with the number of steps. ``func`` must be an ``nn.Module`` unless
-    ``adjoint_params`` lists the tensors to differentiate. ``adjoint_options={"norm": "seminorm"}``
-    leaves the parameter adjoint out of error control (Kidger, Chen & Lyons 2021). With
-    ``event_fn`` (torchdiffeq's event mode, see :func:`odeint`) and with the implicit methods the
-    gradient comes from ``gradient="checkpoint"`` instead: the exact gradient of the discrete
-    solve, with memory for one state per step.
-    """
-    if adjoint_params is None and not isinstance(func, torch.nn.Module):
-        raise InputError("func", "an nn.Module so that its parameters can be found", type(func).__name__,
-                         "or pass adjoint_params=(...) (adjoint_params=() when there are none)")
-    t = _check_t(t, y0)
-    extra = _translate_options(options)
-    if event_fn is not None:
-        return _odeint_until_event(func, y0, t, event_fn, rtol, atol, method, extra, "checkpoint", adjoint_params)
-    seminorm = False
-    adjoint_extra = {}
-    if adjoint_options:
-        adjoint_options = dict(adjoint_options)
-        norm = adjoint_options.pop("norm", None)
-        if norm == "seminorm":
-            seminorm = True
-        elif norm is not None:
-            raise InputError("adjoint_options['norm']", "'seminorm'", repr(norm))
-        adjoint_extra = _translate_options(adjoint_options, "adjoint_options")
-        unsupported = set(adjoint_extra) - {"step_size"}
-        if unsupported:
-            raise InputError("adjoint_options", "only 'norm' and 'step_size'", sorted(unsupported))
-    gradient = "checkpoint" if _resolve_method(method or "dopri5").implicit else "backsolve"
-    sol = solve_ivp(func, (t[0], t[-1]), y0, t_eval=t, method=method or "dopri5", rtol=rtol, atol=atol,
-                    gradient=gradient, adjoint_rtol=adjoint_rtol, adjoint_atol=adjoint_atol,
-                    adjoint_method=adjoint_method, adjoint_params=adjoint_params,
-                    adjoint_seminorm=seminorm, **extra)
-    return sol.ys

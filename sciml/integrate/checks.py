@@ -35,6 +35,9 @@ def check_state(y0, name: str = "y0") -> tuple[torch.Tensor, ...]:
                              "split complex states into real and imaginary parts")
         if x.numel() == 0:
             raise InputError(label, "a non-empty tensor", f"shape {tuple(x.shape)}")
+        if x.device.type == "meta":
+            raise InputError(label, "a tensor with data (on the CPU or an accelerator)", "a tensor on the 'meta' "
+                             "device", "meta tensors have shapes but no values; create y0 on a real device")
         finite = torch.isfinite(x)
         if not bool(finite.all()):
             bad = int((~finite).sum())

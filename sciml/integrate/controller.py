@@ -14,6 +14,7 @@ work per step); :class:`BatchPIController` on one step size per system.
 from __future__ import annotations
 
 import math
+import sys
 
 import torch
 
@@ -109,7 +110,10 @@ def initial_step(term, t0: float, y0: torch.Tensor, f0: torch.Tensor, direction:
         h1 = max(1e-6, h0 * 1e-3)
     else:
         h1 = (0.01 / max(d1, d2)) ** (1.0 / order)
-    return direction * min(100 * h0, h1, abs(span))
+    # Hairer's 1%-of-|y0| guess collapses when |y0| is far below atol (a state crossing zero): keep the
+    # step above the resolution of t, so that the controller can grow it instead of reporting underflow
+    floor = 1e3 * sys.float_info.epsilon * max(abs(t0), min(abs(span), 1.0))
+    return direction * max(min(100 * h0, h1, abs(span)), min(floor, abs(span)))
 
 
 def initial_step_batch(term, t0: torch.Tensor, y0: torch.Tensor, f0: torch.Tensor, direction: torch.Tensor,

@@ -3,7 +3,9 @@
 After every *accepted* step each event function is evaluated at the step's end; a sign
 change (filtered by ``direction``) is then located inside the step on the method's own
 continuous extension by the Illinois variant of regula falsi (Dowell & Jarratt, BIT 11
-(1971) 168–174), to a few ulps of ``t``. Several crossings in one step are handled in time
+(1971) 168–174), to a few ulps of ``t``: the earliest time at which ``g`` reaches zero (so an
+event function that drops to zero and stays there, as a time limit does, stops where it
+drops). Several crossings in one step are handled in time
 order; a ``terminal`` one ends the solve there (later crossings in that step are dropped).
 Rejected steps are never examined.
 
@@ -114,7 +116,8 @@ class EventTracker:
                 continue
             if not (math.isfinite(g0) and math.isfinite(g1)):
                 continue
-            theta = 1.0 if g1 == 0.0 else self._locate(i, tab, t, y, h, ks, g0, g1)
+            # g may reach zero before the step's end and stay there (a switch-off): locate that, too
+            theta = self._locate(i, tab, t, y, h, ks, g0, g1)
             found.append((theta, i))
         self.g_old = g_new
         if not found:
@@ -146,18 +149,18 @@ class EventTracker:
                 if not a < c < b:
                     c = 0.5 * (a + b)
                 gc = g_at(c)
-                if gc == 0.0:
-                    return c
-                if (gc > 0) == (gb > 0):
-                    b, gb = c, gc
-                    if side == -1:
-                        ga *= 0.5
-                    side = -1
-                else:
+                # only g strictly on the start's side (g(0) is never zero) keeps c before the crossing: zero
+                # counts as reached, so a g that drops to zero and stays there is located where it drops
+                if gc != 0.0 and (gc > 0) == (ga > 0):
                     a, ga = c, gc
                     if side == 1:
                         gb *= 0.5
                     side = 1
+                else:
+                    b, gb = c, gc
+                    if side == -1:
+                        ga *= 0.5
+                    side = -1
             return a if abs(ga) < abs(gb) else b
 
 

@@ -258,8 +258,13 @@ class DIRKStepper(_ImplicitBase):
         return Y, ok
 
     def _attach(self, t_i, R, Y_star, hg):
+        t_i = self.term.at(t_i)  # the backward pass's Jacobian at the time the stage saw (jump_t, perturb)
         r = R + hg * self.term(t_i, Y_star)
         return _StageSolve.apply(r, Y_star, self, t_i, hg)
+
+    def restart(self) -> None:
+        """Past a discontinuity (``jump_t``) the Jacobian of the step before says nothing."""
+        self.need_jac = True
 
     def after(self, accepted, h, t=None):
         """Jacobian bookkeeping once the loop has accepted or rejected the step."""
@@ -415,6 +420,9 @@ class RosenbrockStepper(_ImplicitBase):
         ks = [u / h for u in us]
         y1 = combine(y, ks, tab.b, h)
         return y1, ks
+
+    def restart(self) -> None:
+        self.stale = True
 
     def after(self, accepted, h, t=None):
         if self.independent:

@@ -44,7 +44,7 @@ class JacobianEvaluator:
         self.n_evals += 1
         term = self.term
         packer = term.packer
-        tt = term.time(t)
+        tt = term.at(t)  # from inside the step at a jump_t, as the stages
         with torch.enable_grad():
             if differentiable and y.requires_grad:
                 yy = y

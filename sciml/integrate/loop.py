@@ -5,11 +5,33 @@ size) with the controller on Python floats; :func:`integrate_independent` advanc
 ``B`` systems with one step size, acceptance and end time each, sharing every
 vector-field evaluation. Both save outputs through the method's dense output, stop on
 a status, and optionally record what the checkpoint gradient and ``dense=True`` need.
+
+Stop times (joint mode). ``LoopOptions.step_t`` and ``LoopOptions.jump_t`` are times that
+no step straddles: a step that would pass one is shortened to end exactly on it (the
+controller's proposal is kept for the step after). At a ``step_t`` nothing else happens (a
+fixed-step method with ``step_t`` and no ``step_size`` steps from one to the next: a grid).
+A ``jump_t`` marks a discontinuity of ``func`` (or of its derivatives): the step ending on
+it evaluates ``func`` at its end, and at any stage time at or beyond it (``c ≥ 1``), just
+*before* the jump (one ulp inside the step, in the dtype ``func`` sees: ``ODETerm.window``),
+and the method then restarts just *after* it as at ``t0``: ``func`` re-evaluated there (no
+FSAL reuse), a fresh starting step (Hairer's), and ``stepper.restart()``, which drops an
+implicit method's Jacobian and a multistep method's history. So the method's order is never
+spoilt by a step across a known discontinuity, and nothing is spent on rejected steps near it. This is the facility
+for any known breaking points: delay equations (``t0 + kτ``), spline knots of a control
+path, switching times of a forcing. Both lists are in absolute time, any order; only those
+strictly between ``t0`` and ``t1`` matter, met in the direction of integration, so the
+backward (adjoint) solve of the same problem meets the same ones in reverse.
+
+``LoopOptions.perturb`` moves every evaluation at a step's start or end one ulp into the
+step (torchdiffeq's ``perturb``), so a ``func`` that branches on ``t`` sees each step from
+inside. ``LoopOptions.callbacks`` (:class:`~sciml.integrate.callbacks.StepCallbacks`) are
+called before every attempted step and on its acceptance or rejection.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 
 import torch
@@ -22,7 +44,7 @@ from sciml.integrate.solution import Status
 from sciml.integrate.stepper import combine, dense_combine, dense_weights, extend_stages
 
 __all__ = ["LoopOptions", "JointResult", "StepRecord", "integrate_joint", "integrate_independent",
-           "IndependentResult", "BatchRecord"]
+           "IndependentResult", "BatchRecord", "stop_schedule"]
 
 _MAX_NONFINITE = 10  # consecutive NaN/Inf error estimates before giving up
 _FIXED_CHECK_EVERY = 16  # fixed-step solves look for NaN/Inf every so many steps (each look syncs)
@@ -48,6 +70,11 @@ class LoopOptions:
     progress: bool = False
     implicit: ImplicitOptions | None = None
     differentiable: bool = False  # implicit steps attach their gradient paths (direct mode with grads)
+    min_step: float = 0.0  # adaptive steps never shorter; a step this short is accepted whatever its error
+    step_t: tuple = ()  # times a step must end on (see the module docstring)
+    jump_t: tuple = ()  # discontinuities: a step ends on each, and the method restarts just after it
+    perturb: bool = False  # every evaluation at a step's end points moved one ulp into the step
+    callbacks: object = None  # StepCallbacks, or None
 
 
 @dataclass
@@ -79,6 +106,7 @@ class JointResult:
     ts: list = field(default_factory=list)
     event_ys: list = field(default_factory=list)
     stepper: object = None
+    message: str = ""  # why it stopped, when the solver has more to say than the status
 
 
 def _outputs_in_step(t_out, i_out, direction, t, t_new, h, end_is_y1=True):
@@ -113,6 +141,15 @@ def _emit(term, tab, t, y, y1, h, ks, outputs, ys):
             j += 1
 
 
+def stop_schedule(opts: LoopOptions, t0: float, t1: float, direction: float) -> list[tuple[float, bool]]:
+    """The ``step_t`` and ``jump_t`` strictly between ``t0`` and ``t1`` as ``(time, is_jump)``, in the order met."""
+    if not opts.step_t and not opts.jump_t:
+        return []
+    jumps = set(opts.jump_t)
+    inside = {s for s in (*opts.step_t, *opts.jump_t) if direction * (s - t0) > 0 and direction * (t1 - s) > 0}
+    return sorted(((s, s in jumps) for s in inside), key=lambda stop: direction * stop[0])
+
+
 def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[float], opts: LoopOptions,
                     *, k1: torch.Tensor | None = None, record: bool = False, dense=None,
                     events=None) -> JointResult:
@@ -122,6 +159,10 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
     ``events``: an :class:`~sciml.integrate.events.EventTracker`; the states at its crossings
     go to ``result.event_ys``. ``t1`` may be infinite when a terminal event ends the solve.
     """
+    if getattr(opts.tableau, "kind", None) == "scipy":
+        from sciml.integrate.scipy_solver import integrate_scipy
+
+        return integrate_scipy(term, y0, t0, t1, t_out, opts)
     save_all = t_out is None
     t_out = [t0] if save_all else t_out
     stepper = make_stepper(term, opts, y0.dtype, y0.device, False, opts.differentiable)
@@ -142,12 +183,20 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
     # step-size underflow is judged against the current time, or for steps near t = 0 against the
     # span capped at 1 (a stiff solve over [0, 1e11] legitimately starts with tiny steps)
     span = min(abs(t1 - t0), 1.0)
+    stops = stop_schedule(opts, t0, t1, direction)
+    i_stop = 0
+    callbacks = opts.callbacks
+    min_step = opts.min_step
+    restarted = opts.perturb  # the step about to start begins at a jump: evaluate just past it
     if adaptive:
         if k1 is None:
+            if restarted:
+                term.window = (t0, t1, True, False)
             k1 = term(t, y)
+            term.window = None
         h = opts.first_step * direction if opts.first_step else initial_step(
             term, t0, y0, k1, direction, method.controller_order, rtol, atol, norm, t1 - t0)
-        h = math.copysign(min(abs(h), opts.max_step), direction)
+        h = math.copysign(max(min(abs(h), opts.max_step), min_step), direction)
         controller = PIController(method.controller_order, opts.safety, opts.ifactor, opts.dfactor,
                                   opts.beta, opts.max_step, opts.shrink_after_accept)
         order = method.controller_order
@@ -158,7 +207,10 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
     result = JointResult(ys, Status.SUCCESS, t, h, records=records, ts=t_out, stepper=stepper)
     progress = SolveProgress(opts.progress, t0, t1 if math.isfinite(t1) else t0 + 1.0)
     n_steps = n_rejected = nonfinite = newton_fail = 0
-    eps16 = 16 * torch.finfo(y0.dtype).eps
+    stopped = False
+    # time is a Python float here: a step underflows when float64 no longer resolves it (a float32
+    # state may need steps below its own resolution of t to get across a discontinuity)
+    eps16 = 16 * sys.float_info.epsilon
     ratio = 0.0
 
     while direction * (t1 - t) > 0:
@@ -166,17 +218,29 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             result.status = Status.MAX_STEPS
             break
         target = t_out[i_out] if grid and i_out < len(t_out) else t1
+        stop = None
+        if i_stop < len(stops) and direction * (stops[i_stop][0] - target) < 0:
+            stop = stops[i_stop]
+            target = stop[0]
         # a step ending within a hair of the target snaps to it: no sliver steps from round-off
         hit = direction * (t + h - target) >= -1e-9 * abs(h)
         h_step = target - t if hit else h
+        before_jump = opts.perturb or (hit and stop is not None and stop[1])
+        if restarted or before_jump:  # evaluations at the step's ends from inside the step
+            term.window = (t, target if hit else t + h_step, restarted, before_jump)
+        if callbacks is not None:
+            callbacks.step(t, y, h_step)
         y1, ks, failed = stepper.step(t, y, h_step, h_step, k1)
         method = stepper.method
         tab = stepper.tab
 
         if failed:  # the implicit stage equations did not converge: a rejection, not an error estimate
+            term.window = None
             n_rejected += 1
             newton_fail += 1
             k1 = stepper.k1
+            if callbacks is not None and adaptive:
+                callbacks.reject(t, y, h_step)
             stepper.after(False, h_step, t)
             h = h_step * stepper.retry
             if abs(h) <= eps16 * max(abs(t), abs(span)):
@@ -190,7 +254,7 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
                 y1abs = y1.abs()
                 scale = torch.maximum(yabs, y1abs).mul_(rtol).add_(atol)
                 ratio = float(norm(err.div_(scale))) * abs(h_step)
-            accepted = ratio <= 1.0
+            accepted = ratio <= 1.0 or (abs(h_step) <= min_step and ratio < math.inf)
             if not accepted and not (ratio < math.inf):  # NaN or Inf somewhere in this step
                 nonfinite += 1
                 if nonfinite >= _MAX_NONFINITE:
@@ -233,13 +297,25 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
                 extend_stages(term, tab, t, y, h_step, h_step, ks)
                 dense.append(t, h_step, y, ks, tab)
             next_k1 = method.dense.next_k1
-            if method.fsal:
+            if before_jump:
+                k1 = None  # the last stage saw the step's end from before it: start the next step afresh
+            elif method.fsal:
                 k1 = ks[-1]
             elif next_k1 is not None and len(ks) > next_k1:
                 k1 = ks[next_k1]  # the continuous extension already evaluated f(t_new, y1)
             else:
                 k1 = None
+            if callbacks is not None and adaptive:
+                callbacks.accept(t, y, h_step)
             stepper.after(True, h_step, t_new)
+            restarted = opts.perturb
+            stopped = stop is not None and hit
+            if stopped:
+                i_stop += 1
+                if stop[1]:
+                    restarted = True
+                    if hasattr(stepper, "restart"):
+                        stepper.restart()
             t, y = t_new, y1
             if adaptive:
                 yabs = y1abs
@@ -248,11 +324,15 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
         else:
             n_rejected += 1
             k1 = stepper.k1
+            if callbacks is not None:
+                callbacks.reject(t, y, h_step)
             stepper.after(False, h_step, t)
+        term.window = None
         if terminated:
             result.status = Status.EVENT
             break
         if adaptive:
+            h_wanted = h
             if own_control:  # a multistep method chooses step size and order together
                 h = stepper.propose(h_step, ratio, accepted)
             else:
@@ -260,6 +340,19 @@ def integrate_joint(term, y0: torch.Tensor, t0: float, t1: float, t_out: list[fl
             if stepper.method.controller_order != order:  # method="auto" switched
                 order = stepper.method.controller_order
                 controller.set_order(order)
+            if accepted and stopped:
+                if stop[1] and direction * (t1 - t) > 0:
+                    # past a discontinuity the method starts afresh, with a fresh starting step
+                    term.window = (t, t1, True, False)
+                    k1 = term(t, y)
+                    term.window = None
+                    h = initial_step(term, t, y, k1, direction, stepper.method.controller_order, rtol, atol, norm,
+                                     t1 - t)
+                elif abs(h) < abs(h_wanted):
+                    h = h_wanted  # the step was cut short only to land on the stop
+                h = math.copysign(min(abs(h), opts.max_step), direction)
+            if abs(h) < min_step:
+                h = math.copysign(min_step, h)
             if abs(h) <= eps16 * max(abs(t), abs(span)) and direction * (t1 - t) > 0:
                 # shrinking because every try produced NaN/Inf is a NaN problem, not a stiff one
                 result.status = Status.NON_FINITE if nonfinite else Status.STEP_UNDERFLOW
@@ -345,7 +438,7 @@ def integrate_independent(term, y0: torch.Tensor, t0: torch.Tensor, t1: torch.Te
     nonfinite = torch.zeros(B, dtype=torch.long, device=dev)
     newton_fail = torch.zeros(B, dtype=torch.long, device=dev)
     records: list = []
-    eps16 = 16 * torch.finfo(y0.dtype).eps
+    eps16 = 16 * torch.finfo(tdt).eps  # the resolution of the time tensors
     scale_span = torch.maximum(t0.abs(), (t1 - t0).abs().clamp(max=1.0))
     progress = SolveProgress(opts.progress, 0.0, 1.0, desc="solve (batch)")
     iteration = 0

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import torch
 
 from sciml.integrate.implicit import DIRKStepper, RosenbrockStepper
-from sciml.integrate.multistep import BDFStepper
+from sciml.integrate.multistep import AdamsStepper, BDFStepper
 from sciml.integrate.stepper import ExplicitStepper
 from sciml.integrate.tableaus import METHODS
 
@@ -182,6 +182,11 @@ class AutoStepper:
         if to is self.stiff:
             self.stiff.stale = True
 
+    def restart(self) -> None:
+        for stepper in (self.explicit, self.stiff):
+            if hasattr(stepper, "restart"):
+                stepper.restart()
+
     def record(self):
         return self.current.record()
 
@@ -204,4 +209,6 @@ def make_stepper(term, opts, dtype, device, independent: bool, differentiable: b
         return RosenbrockStepper(term, method, opts, dtype, device, independent, differentiable)
     if kind == "bdf":
         return BDFStepper(term, method, opts, dtype, device, independent, differentiable)
+    if kind == "adams":
+        return AdamsStepper(term, method, opts, dtype, device)
     return ExplicitStepper(term, method, dtype, device)

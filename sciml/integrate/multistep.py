@@ -1,4 +1,13 @@
-"""The variable-order, quasi-constant-step BDF/NDF stepper (joint mode).
+"""The multistep steppers (joint mode): variable-order BDF/NDF, and fixed-grid Adams.
+
+Both keep a history of the solution instead of starting afresh each step, so they share the
+pieces that follow from that (:class:`_Multistep`): a step cannot be replayed on its own (so no
+checkpoint gradients, no independent batches), and :meth:`restart` drops the history when the
+loop crosses a discontinuity (``jump_t``), after which the method starts up again as at ``t0``.
+Their steps return "stages" in the loop's layout, so error tests, dense output and events are
+the loop's generic ones. Adams: see :class:`AdamsStepper` and :mod:`sciml.integrate.tableaus.adams`.
+
+BDF/NDF, variable order and quasi-constant step.
 
 The method's memory is the array ``D`` of backward differences ``∇ʲy_n`` (``j = 0..k+2``)
 at the current spacing ``h``. A step predicts ``y⁽⁰⁾ = Σ_{j≤k} ∇ʲy_n``, solves
@@ -29,13 +38,16 @@ Hairer & Wanner, Solving ODEs II, IV.8 (Newton's stopping rule).
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
 from sciml.integrate.implicit import _ImplicitBase, _lu_solve, _newton_kappa, _StageSolve, simplified_newton
+from sciml.integrate.stepper import rk_step
+from sciml.integrate.tableaus.adams import adams_weights
 from sciml.integrate.tableaus.bdf import rescale_matrix
 
-__all__ = ["BDFStepper"]
+__all__ = ["BDFStepper", "AdamsStepper"]
 
 _MIN_FACTOR = 0.2
 _MAX_FACTOR = 10.0
@@ -46,7 +58,22 @@ _BDF_NEWTON_ITER = 4  # more iterations rarely converge where four did not; a sm
 _INVERT_UP_TO = 64
 
 
-class BDFStepper(_ImplicitBase):
+class _Multistep:
+    """What a stepper with a history shares: no replay, and a restart that forgets the past."""
+
+    def restart(self) -> None:
+        """Forget the history (the loop crossed a discontinuity): the next step starts up afresh."""
+        raise NotImplementedError
+
+    def record(self):
+        return None
+
+    def replay(self, t, y, h, h_vec, saved):
+        raise RuntimeError(f"{self.method.name} steps depend on the solution's history and cannot be replayed one "
+                           "by one; use gradient='direct'")
+
+
+class BDFStepper(_Multistep, _ImplicitBase):
     """Variable-order BDF/NDF steps over a :class:`~sciml.integrate.tableaus.bdf.BDFMethod`."""
 
     def __init__(self, term, method, opts, dtype, device, independent, differentiable):
@@ -77,8 +104,14 @@ class BDFStepper(_ImplicitBase):
         self.coef = value
 
     # ---------------------------------------------------------------------------------- a step
+    def restart(self) -> None:
+        self.D = None  # the next step starts again at order 1 from f(t, y)
+        self.need_jac = True
+
     def step(self, t, y, h, h_vec, k1):
         if self.D is None:
+            if k1 is None:
+                k1 = self.term(t, y)
             self._start(y, h, k1)
         if h != self.h_D:
             self._rescale(h / self.h_D)
@@ -88,7 +121,7 @@ class BDFStepper(_ImplicitBase):
         P = coef.history[k] @ self.D[:k + 1]  # predictor, predictor − ψ, partial sums (see BDFTensors)
         y_pred, base, sums = P[0], P[1], P[2:]
         c = h / coef.alpha[k]
-        t_new = self.term.time(t + h_vec)  # one time tensor for every Newton iteration
+        t_new = self.term.at(t + h_vec)  # one time tensor for every Newton iteration (inside the step at a jump)
         self._prepare(t, y, c)
         with torch.no_grad():
             scale = torch.abs(y_pred.detach()).mul_(self.opts.rtol).add_(self.opts.atol)
@@ -199,9 +232,105 @@ class BDFStepper(_ImplicitBase):
             return math.copysign(self.max_step, h)
         return h
 
-    def record(self):
-        return None
 
-    def replay(self, t, y, h, h_vec, saved):
-        raise RuntimeError("BDF steps depend on the solution's history and cannot be replayed one by one; "
-                           "use gradient='direct'")
+class AdamsStepper(_Multistep):
+    """Fixed-grid Adams–Bashforth (and –Moulton) steps over an :class:`~sciml.integrate.tableaus.adams.AdamsMethod`.
+
+    The history is the slopes ``f_n, f_{n−1}, …`` at the last grid points (most recent first).
+    A step with fewer than three of them is a Runge–Kutta step (the ramp of
+    :mod:`sciml.integrate.tableaus.adams`); otherwise the predictor weights come from the actual
+    node spacing, so an uneven grid (stepping from output time to output time) keeps the order.
+    The corrector iterates ``dy = h β*_0 f(t_{n+1}, y_n + dy) + h Σ β*_j f_{n+1−j}`` at most
+    ``max_iters`` times, until successive ``dy`` agree to ``rtol``/``atol`` (max norm, relative to
+    ``dy``: torchdiffeq's test); when they do not, a warning is given and the oldest slope is
+    dropped, lowering the next step's order. Gradients: autograd through every operation.
+    """
+
+    implicit = False
+
+    def __init__(self, term, method, opts, dtype, device):
+        self.term = term
+        self.method = method
+        self.opts = opts
+        self.tab = method.tensors(dtype, device)
+        self.start_tab = method.start.tensors(dtype, device)
+        self.dtype, self.device = dtype, device
+        self.times: list = []
+        self.slopes: list = []
+        self.pending = None
+        self.k1 = None
+        self.retry = 1.0
+        self.n_unconverged = 0
+        self._weights_cache: dict = {}
+
+    def restart(self) -> None:
+        self.times, self.slopes = [], []
+
+    def step(self, t, y, h, h_vec, k1):
+        if k1 is None:
+            k1 = self.term(t, y)
+        self.k1 = k1
+        limit = self.method.max_order - 1
+        times = ([t] + self.times)[:limit]
+        slopes = ([k1] + self.slopes)[:limit]
+        dropped = False
+        if len(slopes) < 3:
+            y1, _ = rk_step(self.term, self.start_tab, False, t, y, h, h_vec, k1)
+        else:
+            nodes = tuple((tj - t) / h for tj in times)
+            # the weights sum to one, so y + h Σ β_j f_j = y + h (f_n + Σ_{j≥1} β_j (f_{n−j} − f_n)): the large,
+            # alternating high-order weights then multiply small differences, and their rounding (in a float32
+            # solve) no longer biases every step by h f δΣβ
+            F = torch.stack(slopes).T  # (N, k)
+            D = F[:, 1:] - F[:, :1]
+            y1 = torch.addmv(k1, D, self._weights(nodes)[1:]).mul_(h).add_(y)
+            if self.method.corrector:
+                y1, converged = self._correct(t + h_vec, y, h, y1, k1, D, nodes)
+                dropped = not converged
+        self.pending = (times[:-1], slopes[:-1]) if dropped else (times, slopes)
+        return y1, [k1, (y1 - y) / h], None
+
+    def _correct(self, t1, y, h, y_pred, f_n, D, nodes):
+        """Adams–Moulton by functional iteration from the predictor: ``(y1, converged)``.
+
+        ``dy = h (f_n + β*_0 (f(t1, y + dy) − f_n) + Σ_{j≥2} β*_j (f_{n+1−j} − f_n))``, the weights
+        ``β*`` (new node first) summing to one, in the same difference form as the predictor.
+        """
+        beta = self._weights((1.0,) + nodes)
+        delta = torch.addmv(f_n, D, beta[2:]) if D.shape[1] else f_n
+        gain = float(beta[0])
+        rtol, atol = self.opts.rtol, self.opts.atol
+        dy = y_pred - y
+        converged = False
+        for _ in range(self.method.max_iters):
+            new = torch.add(delta, self.term(t1, y + dy) - f_n, alpha=gain).mul_(h)
+            with torch.no_grad():
+                scale = torch.maximum(dy.abs(), new.abs()).mul_(rtol).add_(atol)
+                converged = bool(((new - dy).abs() / scale).max() < 1.0)
+            dy = new
+            if converged:
+                break
+        if not converged:
+            self.n_unconverged += 1
+            warnings.warn(f"{self.method.name}: the Adams–Moulton iteration did not converge in "
+                          f"{self.method.max_iters} iterations at t={t1:.6g}; the solution may be inaccurate "
+                          "(use a smaller step)", RuntimeWarning, stacklevel=2)
+        return y + dy, converged
+
+    def _weights(self, nodes) -> torch.Tensor:
+        key = tuple(round(s, 12) for s in nodes)  # a uniform grid always hits
+        w = self._weights_cache.get(key)
+        if w is None:
+            if len(self._weights_cache) > 64:
+                self._weights_cache.clear()
+            w = torch.as_tensor(adams_weights(nodes), dtype=self.dtype, device=self.device)
+            self._weights_cache[key] = w
+        return w
+
+    def after(self, accepted, h, t=None):
+        if accepted:
+            self.times, self.slopes = self.pending
+        self.pending = None
+
+    def stats(self) -> dict:
+        return {"n_corrector_unconverged": self.n_unconverged} if self.method.corrector else {}

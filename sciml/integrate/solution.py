@@ -26,7 +26,7 @@ class Status(enum.IntEnum):
     def describe(self) -> str:
         return {
             Status.SUCCESS: "reached the end of the interval",
-            Status.MAX_STEPS: "reached max_steps",
+            Status.MAX_STEPS: "reached the maximum number of steps",
             Status.STEP_UNDERFLOW: "the step size underflowed (the problem may be stiff or singular here)",
             Status.NON_FINITE: "the vector field produced NaN or Inf",
             Status.EVENT: "a terminal event occurred",

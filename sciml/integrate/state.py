@@ -1,8 +1,9 @@
 """Flatten a state (a tensor or a tuple of tensors) to one vector per system, and back.
 
 The solver works on a flat ``(N,)`` state (joint mode) or a ``(B, N)`` state
-(independent-batch mode); users keep their shapes. Done once at the API boundary
-and in the function wrapper, with no copy for the common single-tensor case.
+(independent-batch mode); users keep their shapes, a scalar (0-dim) state included
+(shape ``()``, one component). Done once at the API boundary and in the function
+wrapper, with no copy for the common single-tensor case.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class StatePacker:
         self.size = sum(self.sizes)
         # a single tensor that is already flat needs no view at all
         self.identity = not self.is_tuple and len(self.shapes[0]) == 1
+        self._flat_shape = self.batch_shape + (self.size,)
 
     @property
     def user_shape(self):
@@ -43,17 +45,19 @@ class StatePacker:
             return y
         lead = self.batch_shape
         if not self.is_tuple:
-            return y.reshape(*lead, self.size)
-        return torch.cat([x.reshape(*lead, n) for x, n in zip(y, self.sizes)], dim=-1)
+            return y.reshape(self._flat_shape)
+        return torch.cat([x.reshape((*lead, n)) for x, n in zip(y, self.sizes)], dim=-1)
 
     def unpack(self, flat: torch.Tensor):
         if self.identity:
             return flat
         lead = flat.shape[:-1]
         if not self.is_tuple:
-            return flat.view(*lead, *self.shapes[0])
+            shape = self.shapes[0]
+            # view(*sizes) is the fast call, but a scalar state has no sizes: view() alone is an error
+            return flat.view(*lead, *shape) if shape else flat.view(lead)
         parts = torch.split(flat, self.sizes, dim=-1)
-        return tuple(p.reshape(*lead, *s) for p, s in zip(parts, self.shapes))
+        return tuple(p.reshape((*lead, *s)) for p, s in zip(parts, self.shapes))
 
     def unpack_series(self, flat: torch.Tensor):
         """Unpack a stack of states ``(T, [B,] N)``, keeping the leading time dimension."""
@@ -61,9 +65,9 @@ class StatePacker:
             return flat
         lead = flat.shape[:-1]
         if not self.is_tuple:
-            return flat.reshape(*lead, *self.shapes[0])
+            return flat.reshape((*lead, *self.shapes[0]))
         parts = torch.split(flat, self.sizes, dim=-1)
-        return tuple(p.reshape(*lead, *s) for p, s in zip(parts, self.shapes))
+        return tuple(p.reshape((*lead, *s)) for p, s in zip(parts, self.shapes))
 
     def segments(self) -> list[tuple[int, int]]:
         """(start, stop) of each tensor of a tuple state within the flat vector."""

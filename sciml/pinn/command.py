@@ -22,6 +22,13 @@ def register(subparsers):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="pinn_out", help="output directory (default: pinn_out)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--checkpoint", metavar="DIR", help="write checkpoints of the training state to DIR")
+    p.add_argument("--checkpoint-every", type=int, metavar="N", help="checkpoint every N iterations")
+    p.add_argument("--checkpoint-seconds", type=float, metavar="T", default=300.0,
+                   help="checkpoint every T seconds (default 300)")
+    p.add_argument("--resume", metavar="DIR", help="continue the run checkpointed in DIR (same file and options)")
+    p.add_argument("--nproc", type=int, metavar="N",
+                   help="train in N processes on this machine (torchrun --standalone), sharing the points")
     p.set_defaults(func=run)
     return p
 
@@ -32,7 +39,11 @@ def run(args) -> int:
     from sciml.atomic import atomic_write
     from sciml.pinn.problem_file import load_problem_file
     from sciml.pinn.solver import solve
+    from sciml.train import Checkpoints, distributed, launch
+    from sciml.train.store import checkpoint_root
 
+    if args.nproc is not None and not launch.under_launcher():
+        return launch.relaunch(args.nproc, launch.without_option(getattr(args, "argv", None) or [], "--nproc"))
     pf = load_problem_file(args.file)
     options = dict(pf.solve_options)
     for key, attr in (("iterations", "iterations"), ("lbfgs", "lbfgs"), ("time_budget", "time_budget"),
@@ -42,7 +53,16 @@ def run(args) -> int:
             options[key] = value
     options["seed"] = args.seed
     options["progress"] = not args.no_progress
+    directory = args.checkpoint or (checkpoint_root(args.resume) if args.resume else None)
+    if directory is not None:
+        options["checkpoint"] = Checkpoints(directory, every=args.checkpoint_every, seconds=args.checkpoint_seconds,
+                                            keep=2)
+    if args.resume is not None:
+        options["resume"] = args.resume
     result = solve(pf.problem, **options)
+    if not distributed.current().is_main:
+        distributed.shutdown()
+        return 0  # rank 0 reports and writes the outputs
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     last = {k: v[-1] for k, v in result.history["terms"].items()}
@@ -68,4 +88,5 @@ def run(args) -> int:
     result.to_hdf5(out / "solution.h5")
     result.plot(out / "solution.png", reference=pf.reference)
     print(f"wrote {out / 'metrics.json'}, {out / 'solution.h5'}, {out / 'solution.png'}")
+    distributed.shutdown()
     return 0

@@ -120,6 +120,12 @@ class PINNLoss(nn.Module):
         self.adaptive = nn.ParameterDict()
         self.groups: list[Group] = []
         self._derivs = None
+        self.shard = None  # (rank, world): this process evaluates its part of every group's points
+
+    def set_shard(self, rank, world):
+        """Evaluate only this rank's contiguous part of each group's points; each term is then this rank's
+        share of the global mean (its residuals' sum over the global count), summed over ranks."""
+        self.shard = None if world <= 1 else (int(rank), int(world))
 
     # --- parameters -------------------------------------------------------------------------------
     def parameter_values(self) -> dict:
@@ -155,14 +161,16 @@ class PINNLoss(nn.Module):
             self._derivs = NetworkDerivatives(self.network, dim, request, engine)
         tensors, start = [], 0
         for g in self.groups:
-            X = torch.as_tensor(g.X, dtype=self.dtype, device=self.device)
+            g._count = len(g.X) // 2 if g.kind == "periodic" else len(g.X)
+            X = torch.as_tensor(self._local(g, g.X), dtype=self.dtype, device=self.device)
             g._X = X
             g._slice = slice(start, start + len(X))
             start += len(X)
             tensors.append(X)
             g._normals = (None if g.normals is None else
-                          torch.as_tensor(g.normals, dtype=self.dtype, device=self.device))
-            g._extra = [torch.as_tensor(e, dtype=self.dtype, device=self.device) for e in g.extra]
+                          torch.as_tensor(self._local(g, g.normals), dtype=self.dtype, device=self.device))
+            g._extra = [torch.as_tensor(self._local(g, np.asarray(e)), dtype=self.dtype, device=self.device)
+                        if np.ndim(e) else torch.as_tensor(e, dtype=self.dtype, device=self.device) for e in g.extra]
             g._coef = {}
             for k, c in self.constraints.items():
                 alphas = [a for kk, a in g._needs if kk == k]
@@ -175,9 +183,24 @@ class PINNLoss(nn.Module):
         self._X_all = torch.cat(tensors) if tensors else None
         self._needs_grad = any(g.callables for g in self.groups) or self._derivs.needs_input_grad
 
+    def _local(self, g, A):
+        """This rank's rows of a group's array (periodic groups: the same pairs from both halves)."""
+        if self.shard is None:
+            return A
+        rank, world = self.shard
+        n = g._count
+        lo, hi = rank * n // world, (rank + 1) * n // world
+        if g.kind == "periodic":
+            return np.concatenate([A[lo:hi], A[n + lo:n + hi]])
+        return A[lo:hi]
+
     @property
     def engine(self):
         return self._derivs.engine
+
+    def force_engine(self, engine):
+        """Use ``engine`` from now on (a resumed or distributed run keeps the choice already made)."""
+        self._derivs.engine, self._derivs._auto = engine, False
 
     def choose_engine(self):
         if self._derivs is not None:
@@ -238,7 +261,7 @@ class PINNLoss(nn.Module):
                 r = res[label]
                 if self.self_adaptive and label in self.adaptive:
                     r = self.adaptive[label] * r
-                terms[label] = torch.mean(r * r)
+                terms[label] = torch.mean(r * r) if self.shard is None else torch.sum(r * r) / max(g._count, 1)
         return terms
 
     def forward(self):

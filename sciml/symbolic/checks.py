@@ -70,7 +70,12 @@ def _points(flat: Flat, reference: Callable):
 
 
 def _compare(spec: ModelSpec, to: str, got, expected, t, values) -> None:
-    got = np.asarray(got, dtype=float)
+    try:
+        got = np.asarray(got)
+        if got.dtype.kind not in "fc":
+            got = got.astype(complex if np.iscomplexobj(expected) else float)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError("model", f"an export to {to} that returns numbers", str(exc), _HINT) from None
     if got.shape != expected.shape:
         raise InputError("model", f"an export to {to} that returns one value per state and point "
                          f"(shape {expected.shape})", f"shape {got.shape}", _HINT)

@@ -32,6 +32,7 @@ def _torch_table():
         "atan": torch.atan, "atan2": torch.atan2, "sinh": torch.sinh, "cosh": torch.cosh,
         "tanh": torch.tanh, "asinh": torch.asinh, "acosh": torch.acosh, "atanh": torch.atanh,
         "exp": torch.exp, "log": torch.log, "Abs": torch.abs, "sign": torch.sign, "erf": torch.erf,
+        "conjugate": torch.conj_physical,
         "erfc": torch.erfc, "Max": torch.maximum, "Min": torch.minimum,
         "Heaviside": lambda x: torch.heaviside(x, torch.full_like(x, 0.5)),
         "heaviside": lambda x, h0: torch.heaviside(x, torch.full_like(x, h0)),
@@ -55,6 +56,7 @@ def _numpy_table():
         "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh,
         "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
         "exp": np.exp, "log": np.log, "Abs": np.abs, "sign": np.sign, "erf": scipy.special.erf,
+        "conjugate": np.conjugate,
         "erfc": scipy.special.erfc, "Max": np.maximum, "Min": np.minimum,
         "Heaviside": lambda x: np.heaviside(x, 0.5),
         "heaviside": np.heaviside,
@@ -68,7 +70,7 @@ def _numpy_table():
 
 
 _UNARY = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh",
-          "atanh", "exp", "log", "Abs", "sign", "erf", "erfc", "Heaviside", "floor", "ceiling", "sqrt")
+          "atanh", "exp", "log", "Abs", "sign", "erf", "erfc", "Heaviside", "floor", "ceiling", "sqrt", "conjugate")
 _BINARY = ("atan2",)
 _VARIADIC = ("Max", "Min")
 
@@ -251,7 +253,8 @@ def _sympify_checked(expr, index):
     raise InputError(f"exprs[{index}]", "a sympy expression or a number", type(expr).__name__)
 
 
-def _constant(expr) -> float:
+def _constant(expr) -> float | complex:
+    """A number; complex constants (``I``, from complex-coefficient models) stay complex."""
     if expr.is_Rational or expr.is_Float:
         return float(expr)
     try:  # an unevaluated function of a number (the parser does not evaluate them) needs doit() first
@@ -261,9 +264,7 @@ def _constant(expr) -> float:
             value = complex(sp.N(expr.doit(), 17))
         except TypeError:
             raise InputError("exprs", "constants with a numeric value", str(expr)) from None
-    if value.imag != 0:
-        raise InputError("exprs", "real-valued expressions", f"the complex constant {expr}")
-    return value.real
+    return value if value.imag != 0 else value.real
 
 
 def _node(expr, slots, table) -> Closure:
@@ -279,7 +280,7 @@ def _node(expr, slots, table) -> Closure:
 def _build(expr, slots, table) -> Closure:
     if not expr.free_symbols:
         c = _constant(expr)
-        if math.isfinite(c) and c == int(c) and abs(c) < 2**53:
+        if isinstance(c, float) and math.isfinite(c) and c == int(c) and abs(c) < 2**53:
             c = float(int(c))
         return lambda env: c
     if isinstance(expr, sp.Add):

@@ -10,7 +10,8 @@ sympy expression itself:
     power  := atom (('**' | '^') unary)?
     atom   := NUMBER | NAME | NAME '(' args ')' | '(' expr ')'
 
-Names are the declared symbols, the constants ``pi`` and ``E``, the
+Names are the declared symbols, the constants ``pi``, ``E`` and ``I`` (complex
+coefficients of models of complex fields), the
 functions of :data:`sciml.symbolic.compile.SUPPORTED_FUNCTIONS`, declared
 fields called with exactly their declared arguments (``u(x, t)``), and
 ``Derivative(expr, x, (x, 2), …)`` in declared coordinates. Anything else —
@@ -42,7 +43,7 @@ MAX_RATIONAL_BITS = 4096
 _SPACE = re.compile(r"\s*")
 _TOKEN = re.compile(r"(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<op>\*\*|[-+*/^(),]))")
-_CONSTANTS = {"pi": sp.pi, "E": sp.E}
+_CONSTANTS = {"pi": sp.pi, "E": sp.E, "I": sp.I}
 _FUNCTIONS = {name: getattr(sp, name) for name in SUPPORTED_FUNCTIONS}
 
 

@@ -5,7 +5,7 @@
 an expression it did not build itself asks :func:`expanded_size` first (a
 structural upper bound, linear in the size of the expression tree) and either
 refuses (:func:`bounded_expand`) or keeps the expression as written
-(:func:`split_terms`).
+(:func:`expand_if_small`, :func:`split_terms`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sympy as sp
 
 from sciml.errors import InputError
 
-__all__ = ["MAX_EXPANDED_TERMS", "expanded_size", "bounded_expand", "split_terms"]
+__all__ = ["MAX_EXPANDED_TERMS", "expanded_size", "bounded_expand", "expand_if_small", "split_terms"]
 
 #: The most terms (counted over all nesting levels) an expansion may produce.
 MAX_EXPANDED_TERMS = 10_000
@@ -82,18 +82,21 @@ def bounded_expand(expr: sp.Expr, argument: str = "expression", cap: int = MAX_E
     return sp.expand(expr)
 
 
+def expand_if_small(expr: sp.Expr, cap: int = MAX_EXPANDED_TERMS) -> sp.Expr:
+    """``sympy.expand(expr)`` when that makes at most ``cap`` terms, else ``expr`` as it is."""
+    expr = sp.sympify(expr)
+    if _is_expanded(expr):  # the usual case (a discovered polynomial): sympy's expand would be slow
+        return expr
+    return sp.expand(expr) if expanded_size(expr, cap) <= cap else expr
+
+
 def split_terms(expr: sp.Expr, cap: int = MAX_EXPANDED_TERMS) -> list[tuple[sp.Expr, sp.Expr]]:
     """``[(coefficient, term)]`` of the expanded ``expr``; its terms as written when the expansion is too big.
 
     Coefficients are sympy numbers; a constant has term ``1``; zero terms are dropped.
     """
-    expr = sp.sympify(expr)
-    if _is_expanded(expr):  # the usual case (a discovered polynomial): sympy's expand would be slow
-        expanded = expr
-    else:
-        expanded = sp.expand(expr) if expanded_size(expr, cap) <= cap else expr
     out = []
-    for term in sp.Add.make_args(expanded):
+    for term in sp.Add.make_args(expand_if_small(expr, cap)):
         c, rest = term.as_coeff_Mul()
         if c != 0:
             out.append((c, rest))

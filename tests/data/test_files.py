@@ -147,3 +147,62 @@ def test_dataset_arguments_are_validated():
         PDEDataset(np.arange(3.0), {"x": np.arange(4.0)}, {"u": np.ones((3, 5))})
     with pytest.raises(InputError, match="coords/x"):
         PDEDataset(np.arange(3.0), {"x": np.array([0.0, 2.0, 1.0])}, {"u": np.ones((3, 3))})
+
+
+def _h5(path, kind="pde", t=None, field=None, y=None):
+    with h5py.File(path, "w") as f:
+        f.attrs["sciml_format"] = "dataset/1"
+        f.attrs["kind"] = kind
+        f["t"] = np.linspace(0, 1, 4) if t is None else t
+        if kind == "pde":
+            f.create_group("coords")["x"] = np.linspace(0, 1, 5)
+            f.create_group("fields")["psi"] = field
+        else:
+            f["y"] = y
+    return path
+
+
+def test_complex_fields_round_trip_and_other_tools_compounds(tmp_path):
+    t, x = np.linspace(0, 1, 4), np.linspace(0, 1, 5)
+    psi = np.exp(1j * (x[None] - t[:, None])) * (1 + t[:, None])
+    data = PDEDataset(t, {"x": x}, {"psi": psi})
+    back = load(save(data, tmp_path / "c.h5"))
+    assert back.fields["psi"].dtype == np.complex128
+    np.testing.assert_array_equal(back.fields["psi"], psi)
+    # MATLAB/Julia style compound (real, imag) members are complex too
+    record = np.empty(psi.shape, dtype=[("real", "<f8"), ("imag", "<f8")])
+    record["real"], record["imag"] = psi.real, psi.imag
+    np.testing.assert_array_equal(load(_h5(tmp_path / "m.h5", field=record)).fields["psi"], psi)
+
+
+@pytest.mark.parametrize("case", ["complex_t", "complex_y", "text_field", "text_y", "record_field"])
+def test_complex_where_real_is_needed_and_text_data_name_the_dtype(tmp_path, case):
+    p = tmp_path / f"{case}.h5"
+    good = np.ones((4, 5))
+    if case == "complex_t":
+        _h5(p, t=np.linspace(0, 1, 4) + 1j, field=good)
+        match = "'t'|t: expected real values, got complex"
+    elif case == "complex_y":
+        _h5(p, kind="ode", y=np.ones((4, 2)) * (1 + 1j))
+        match = "y: expected real values, got complex values.*two states"
+    elif case == "text_field":
+        _h5(p, field=np.array([["a"] * 5] * 4, dtype="S1"))
+        match = r"fields/psi: expected a numeric array \(real or complex\), got text \(dtype \|S1"
+    elif case == "text_y":
+        _h5(p, kind="ode", y=np.array([["1.0", "x"]] * 4, dtype=h5py.string_dtype()))
+        match = r"y: expected a numeric array \(real\), got text \(variable-length strings, e.g. b'1.0'\)"
+    else:
+        _h5(p, field=np.zeros((4, 5), dtype=[("a", "<f8"), ("b", "<i4")]))
+        match = r"fields/psi: expected a numeric array.*records with fields \('a', 'b'\)"
+    with pytest.raises(DataFormatError, match=match) as info:
+        load(p)
+    assert str(p) in str(info.value)
+
+
+def test_in_memory_complex_and_text_are_input_errors():
+    with pytest.raises(InputError, match="y: expected real values, got complex"):
+        ODEDataset(np.arange(3.0), np.ones(3) * 1j)
+    with pytest.raises(InputError, match="got text"):
+        ODEDataset(np.arange(3.0), np.array(["a", "b", "c"]))
+    with pytest.raises(InputError, match="coords/x: expected real values"):
+        PDEDataset(np.arange(3.0), {"x": np.arange(4.0) * 1j}, {"u": np.ones((3, 4))})

@@ -32,8 +32,8 @@ CASES = {
     "external storage": (lambda fh: fh.create_dataset("y", shape=(5, 1), dtype="f8",
                                                       external=[("/dev/zero", 0, 40)]), "external"),
     "no dataspace": (lambda fh: fh.create_dataset("y", data=h5py.Empty("f8")), "empty dataset"),
-    "opaque": (lambda fh: fh.__setitem__("y", np.array([np.void(b"12345678")] * 5)), "opaque dtype"),
-    "compound": (lambda fh: fh.__setitem__("y", np.zeros(5, dtype=[("a", "f8"), ("b", "i4")])), "compound dtype"),
+    "opaque": (lambda fh: fh.__setitem__("y", np.array([np.void(b"12345678")] * 5)), "raw bytes"),
+    "compound": (lambda fh: fh.__setitem__("y", np.zeros(5, dtype=[("a", "f8"), ("b", "i4")])), "records"),
 }
 
 

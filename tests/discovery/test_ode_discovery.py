@@ -4,6 +4,7 @@ import sympy as sp
 
 from sciml.data import ODEDataset, add_noise, make
 from sciml.discovery import SINDy, discover
+from sciml.errors import DiscoveryWarning
 
 x, y, z = sp.symbols("x y z")
 LORENZ = [{x: -10.0, y: 10.0}, {x: 28.0, y: -1.0, x * z: -1.0}, {x * y: 1.0, z: -8.0 / 3.0}]
@@ -49,8 +50,10 @@ def test_strong_form_stlsq_and_sr3_on_clean_lorenz(lorenz):
 def test_fixed_threshold_is_an_absolute_coefficient_threshold(lorenz):
     est = SINDy(library="poly2", threshold=0.5).fit(lorenz)
     _check(est.model_, LORENZ, 0.005)
-    est = SINDy(library="poly2", threshold=5.0).fit(lorenz)  # drops every |coefficient| < 5
+    with pytest.warns(DiscoveryWarning, match="z: the empty model wins"):
+        est = SINDy(library="poly2", threshold=5.0).fit(lorenz)  # drops every |coefficient| < 5
     assert set(_terms(est.model_)[2]) == set()
+    assert est.model_.verdict["causes"] == ["empty_model"] and not est.model_.verdict["ok"]
 
 
 @pytest.mark.parametrize("name,truth", [

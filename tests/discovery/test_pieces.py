@@ -99,6 +99,46 @@ def test_stlsq_matches_pysindy_and_sr3_recovers_support():
         STLSQ().fit(G, b[:10])
 
 
+@pytest.mark.parametrize("uniform", [True, False])
+def test_finite_differences_match_pysindy(uniform):
+    from sciml.discovery.finite_differences import finite_difference
+
+    rng = np.random.default_rng(3)
+    t = np.linspace(0, 3, 40) if uniform else np.sort(rng.uniform(0, 3, 40))
+    x = rng.standard_normal((40, 3))
+    for d in (1, 2, 3, 4):
+        theirs = ps.FiniteDifference(order=2, d=d, axis=0)._differentiate(x, t)
+        np.testing.assert_allclose(finite_difference(x, t, d), theirs, rtol=1e-9, atol=1e-9 * np.abs(theirs).max())
+    smoothed = ps.SmoothedFiniteDifference(axis=0)._differentiate(x, t) if uniform else None
+    if uniform:
+        np.testing.assert_allclose(differentiate(x, t, "savgol"), smoothed, rtol=1e-9, atol=1e-9)
+
+
+def test_spectral_derivative_matches_pysindy_and_complex_data_differentiate():
+    rng = np.random.default_rng(4)
+    for n in (32, 33):
+        g = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        x = rng.standard_normal((n, 2))
+        for d in (1, 2, 3):
+            theirs = ps.SpectralDerivative(d=d, axis=0)._differentiate(x, g)
+            np.testing.assert_allclose(differentiate(x, g, "spectral", order=d), theirs, atol=1e-9)
+    t = np.linspace(0, 1, 50)
+    z = np.exp(2j * t)
+    np.testing.assert_allclose(differentiate(z, t, "fd")[5:-5], 2j * z[5:-5], atol=1e-3)
+
+
+def test_sr3_matches_pysindy():
+    from sciml.discovery.sr3 import sr3_l0
+
+    rng = np.random.default_rng(5)
+    G = rng.standard_normal((100, 10))
+    b = G @ np.array([0, 1.0, 0, 0.3, 0, 0, -0.8, 0, 0, 0.05]) + 0.05 * rng.standard_normal(100)
+    for threshold in (0.02, 0.1, 0.5):
+        opt = ps.SR3(reg_weight_lam=threshold**2 / 2, regularizer="L0", relax_coeff_nu=1.0, max_iter=100, tol=1e-8,
+                     unbias=False).fit(G, b)
+        np.testing.assert_allclose(sr3_l0(G, b)(threshold), np.ravel(opt.coef_), atol=1e-10)
+
+
 def test_term_labels_are_short():
     from sciml.discovery.report import format_number, term_label
 
@@ -107,3 +147,18 @@ def test_term_labels_are_short():
     assert [term_label(e) for e in (u.diff(X, 2), sp.Derivative(u**2, X), x**2 * y, sp.sin(x), sp.Integer(1))] == \
         ["u_xx", "(u^2)_x", "x^2 y", "sin(x)", "1"]
     assert [format_number(v) for v in (10.0, 2.6666, 0.1, -0.99991)] == ["10.00", "2.667", "0.1000", "-0.9999"]
+
+
+def test_discovery_needs_no_pysindy_at_run_time():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['pysindy'] = None\n"
+            "import numpy as np\n"
+            "from sciml.discovery import SINDy, differentiate\n"
+            "t = np.linspace(0, 4, 401); y = np.stack([np.exp(-t), np.exp(-2 * t)], 1)\n"
+            "for m in ('sr3', 'stlsq'):\n"
+            "    SINDy(method=m, library='poly1', stability_check=False).fit(y, t=t)\n"
+            "differentiate(np.sin(t), t, 'spectral')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr

@@ -109,3 +109,11 @@ def test_custom_norm_is_used():
 
     solve_ivp(lambda t, y: -y, (0.0, 1.0), torch.ones(3, dtype=torch.float64), norm=norm)
     assert calls and calls[0] == (3,)
+
+
+@pytest.mark.parametrize("t0", [0.0, 1.0])
+def test_a_state_far_below_atol_starts_with_a_usable_step(t0):
+    """Hairer's first guess, 1% of |y0| per step, is ~1e-18 here; the solve must still get going."""
+    sol = solve_ivp(lambda t, y: -torch.ones_like(y), (t0, t0 + 1.0), torch.tensor([1e-16], dtype=torch.float64),
+                    rtol=1e-10, atol=1e-12, method="dopri5")
+    torch.testing.assert_close(sol.ys[-1], torch.tensor([-1.0], dtype=torch.float64))

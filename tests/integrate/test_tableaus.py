@@ -5,8 +5,8 @@ from sciml.integrate.tableaus import ADAPTIVE, METHODS
 
 # Butcher-form tableaus (explicit and ESDIRK, whose rows include the diagonal); the Rosenbrock
 # tableaus are in transformed variables and are checked in tests/integrate/test_stiff.py, the
-# multistep BDF coefficients in tests/integrate/test_bdf.py
-BUTCHER = [n for n, tab in METHODS.items() if tab.kind not in ("rosenbrock", "bdf")]
+# multistep BDF coefficients in tests/integrate/test_bdf.py, the Adams weights in test_adams.py
+BUTCHER = [n for n, tab in METHODS.items() if tab.kind not in ("rosenbrock", "bdf", "adams")]
 
 
 @pytest.mark.parametrize("name", BUTCHER)

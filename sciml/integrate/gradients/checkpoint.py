@@ -36,6 +36,13 @@ class _CheckpointSolve(torch.autograd.Function):
         return (None, None, grad_y0, *grad_params)
 
 
+def retain_for(func, params) -> bool:
+    """Whether each backward call must keep the graph it walks: yes when parameters are computed tensors,
+    or when ``func`` says its evaluations lead into a graph built before the solve (``shares_graph``:
+    a CDE's spline coefficients computed from learnable data), which every call walks again."""
+    return any(p.grad_fn is not None for p in params) or bool(getattr(func, "shares_graph", False))
+
+
 def _accumulate(total, new):
     return [t if n is None else (n if t is None else t + n) for t, n in zip(total, new)]
 
@@ -61,7 +68,8 @@ def _backward_joint(runner: Runner, params, grad_ys):
             for (row, _theta), v in zip(rec.events, event_values):
                 outs.append(v)
                 gouts.append(grad_ys[n_out + row])
-            grads = torch.autograd.grad(outs, (y, *params), [g_end, *gouts], allow_unused=True)
+            grads = torch.autograd.grad(outs, (y, *params), [g_end, *gouts], allow_unused=True,
+                                        retain_graph=retain_for(term.func, params))
         a = grads[0] if grads[0] is not None else torch.zeros_like(a)
         grad_params = _accumulate(grad_params, grads[1:])
     for index, t in enumerate(res.ts):
@@ -85,7 +93,8 @@ def _backward_independent(runner: Runner, params, grad_ys):
             for (index, mask, _theta, _end), v in zip(rec.outputs, values):
                 outs.append(v)
                 gouts.append(grad_ys[index, arange] * mask[:, None].to(grad_ys.dtype))
-            grads = torch.autograd.grad(outs, (y, *params), gouts, allow_unused=True)
+            grads = torch.autograd.grad(outs, (y, *params), gouts, allow_unused=True,
+                                        retain_graph=retain_for(term.func, params))
         a = grads[0] if grads[0] is not None else torch.zeros_like(a)
         grad_params = _accumulate(grad_params, grads[1:])
     at_start = (runner.t_out == runner.t0[None, :]).to(grad_ys.dtype)  # (T, B)
