@@ -6,7 +6,7 @@ from pathlib import Path
 import sciml
 
 ROOT = Path(sciml.__file__).parent
-SHARED = {"errors", "atomic"}  # below every layer
+SHARED = {"errors", "atomic", "_lazy"}  # below every layer
 ALLOWED = {
     "integrate": set(),
     "symbolic": set(),

@@ -16,7 +16,7 @@ def register(subparsers) -> None:
     make.add_argument("--seed", type=int, default=0, help="seed of the noise (default 0)")
     make.add_argument("--out", required=True, help="output file (.h5, or .csv for ODE data)")
     make.add_argument("--no-progress", action="store_true", help="no progress bar")
-    make.set_defaults(func=run_make)
+    make.set_defaults(func=run_make, option_names={"level": "--noise", "path": "--out"})
     info = sub.add_parser("info", help="describe a data file")
     info.add_argument("path")
     info.set_defaults(func=run_info)

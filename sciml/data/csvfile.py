@@ -13,6 +13,8 @@ from sciml.errors import DataFormatError, InputError
 
 __all__ = ["read_csv", "write_csv"]
 
+_BLOCK_ROWS = 4096
+
 
 def read_csv(path: str | Path) -> ODEDataset:
     """Read ``t, x, y, …`` columns; the header names the states (the first header cell is ignored)."""
@@ -22,26 +24,37 @@ def read_csv(path: str | Path) -> ODEDataset:
         got_text = f", got {got}" if got is not None else ""
         raise DataFormatError(f"{path}: {item}: expected {expected}{got_text}")
 
+    header, blocks, block = None, [], []
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(cell.strip() for cell in r)]
+            reader = csv.reader(fh)
+            for row in reader:  # row by row into float blocks: memory follows the numbers, not the text
+                if not row or not any(cell.strip() for cell in row):
+                    continue
+                if header is None:
+                    header = [h.strip() for h in row]
+                    if len(header) < 2:
+                        fail("header", "a time column and at least one state column", header)
+                    continue
+                if len(row) != len(header):
+                    fail(f"line {reader.line_num}", f"{len(header)} columns", len(row))
+                try:
+                    block.append([float(cell) for cell in row])
+                except ValueError:
+                    fail(f"line {reader.line_num}", "numbers", row[:8])
+                if len(block) == _BLOCK_ROWS:
+                    blocks.append(np.array(block))
+                    block = []
     except FileNotFoundError:
         raise DataFormatError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataFormatError(f"{path}: not a readable CSV text file ({exc})") from None
-    if len(rows) < 3:
-        fail("content", "a header row and at least 2 data rows", f"{len(rows)} row(s)")
-    header = [h.strip() for h in rows[0]]
-    if len(header) < 2:
-        fail("header", "a time column and at least one state column", header)
-    values = np.empty((len(rows) - 1, len(header)))
-    for i, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            fail(f"line {i}", f"{len(header)} columns", len(row))
-        try:
-            values[i - 2] = [float(cell) for cell in row]
-        except ValueError:
-            fail(f"line {i}", "numbers", row)
+    if block:
+        blocks.append(np.array(block))
+    n_rows = sum(len(b) for b in blocks)
+    if header is None or n_rows < 2:
+        fail("content", "a header row and at least 2 data rows", f"{n_rows + (header is not None)} row(s)")
+    values = np.concatenate(blocks)
     return ODEDataset(values[:, 0], values[:, 1:], names=header[1:], attrs={"source": str(path)}, _fail=fail)
 
 

@@ -45,8 +45,60 @@ def _values(node) -> np.ndarray:
     return a
 
 
-def _attrs(node) -> dict:
-    return {k: _decode(v) for k, v in node.attrs.items() if k not in ("sciml_format", "kind", "names", "axes")}
+MAX_EXPANSION = 1000  # declared bytes per stored byte above which a dataset is not read…
+MIN_SUSPECT_BYTES = 256 * 1024**2  # …once it declares more than this
+
+
+def _attrs(node, item: str, fail) -> dict:
+    try:
+        return {k: _decode(v) for k, v in node.attrs.items() if k not in ("sciml_format", "kind", "names", "axes")}
+    except (OSError, TypeError, ValueError, KeyError, RuntimeError) as exc:
+        fail(f"attributes of {item}", "attributes h5py can read", f"{type(exc).__name__}: {exc}")
+
+
+def _attr(node, name: str, item: str, fail):
+    try:
+        return _decode(node.attrs.get(name))
+    except (OSError, TypeError, ValueError, KeyError, RuntimeError) as exc:
+        fail(f"attribute {name!r} of {item}", "an attribute h5py can read", f"{type(exc).__name__}: {exc}")
+
+
+def _get(group, name: str, item: str, fail, kind=None):
+    """``group[name]`` when it is stored in this file (a hard link) and of ``kind``; None when absent.
+
+    Soft and external links are refused: they can point anywhere (another file, a loop).
+    """
+    import h5py
+
+    try:
+        link = group.get(name, getlink=True)
+        if link is None:
+            return None
+        if not isinstance(link, h5py.HardLink):
+            fail(item, "an object stored in this file", f"a {type(link).__name__}")
+        node = group[name]
+    except (KeyError, RuntimeError, OSError, ValueError, TypeError) as exc:
+        fail(item, "an object h5py can open", f"{type(exc).__name__}: {exc}")
+    if kind is not None and not isinstance(node, kind):
+        fail(item, "a dataset" if kind is h5py.Dataset else "a group", type(node).__name__)
+    return node
+
+
+def _read(ds, item: str, fail):
+    """The values of dataset ``ds``, after checks that reading it is safe and bounded."""
+    if ds.shape is None:
+        fail(item, "a dataset with values", "an empty dataset (no dataspace)")
+    if ds.is_virtual or ds.external:
+        fail(item, "data stored in this file", "a virtual or external dataset")
+    declared = ds.size * ds.dtype.itemsize
+    stored = ds.id.get_storage_size()
+    if declared > MIN_SUSPECT_BYTES and declared > MAX_EXPANSION * max(stored, 1):
+        fail(item, "a dataset whose size matches what the file stores",
+             f"{declared} bytes declared from {stored} stored (a decompression bomb?)")
+    try:
+        return _values(ds)
+    except (OSError, TypeError, ValueError, RuntimeError, MemoryError) as exc:
+        fail(item, "a dataset h5py can read", f"{type(exc).__name__}: {exc}")
 
 
 def read_hdf5(path: str | Path) -> ODEDataset | PDEDataset:
@@ -66,68 +118,74 @@ def read_hdf5(path: str | Path) -> ODEDataset | PDEDataset:
     except OSError as exc:
         raise DataFormatError(f"{path}: not a readable HDF5 file ({exc})") from None
     with fh:
-        fmt = _decode(fh.attrs.get("sciml_format"))
+        fmt = _attr(fh, "sciml_format", "the root", fail)
         if fmt is None:
             fail("root attribute 'sciml_format'", f"'{FORMAT}' (this HDF5 file is not a sciml data set)", "none")
         if fmt != FORMAT:
             fail("root attribute 'sciml_format'", f"'{FORMAT}'", repr(fmt))
-        kind = _decode(fh.attrs.get("kind"))
+        kind = _attr(fh, "kind", "the root", fail)
         if kind not in ("ode", "pde"):
             fail("root attribute 'kind'", "'ode' or 'pde'", repr(kind))
-        if "t" not in fh or not isinstance(fh["t"], h5py.Dataset):
+        ds = _get(fh, "t", "dataset 't'", fail, h5py.Dataset)
+        if ds is None:
             fail("dataset 't'", "a dataset of times", "nothing")
-        t = _values(fh["t"])
-        attrs = _attrs(fh)
+        t = _read(ds, "dataset 't'", fail)
+        attrs = _attrs(fh, "the root", fail)
         if kind == "ode":
-            if "y" not in fh or not isinstance(fh["y"], h5py.Dataset):
+            ds = _get(fh, "y", "dataset 'y'", fail, h5py.Dataset)
+            if ds is None:
                 fail("dataset 'y'", "a dataset of states", "nothing")
-            y = _values(fh["y"])
-            names = _decode(fh["y"].attrs.get("names"))
+            y = _read(ds, "dataset 'y'", fail)
+            names = _attr(ds, "names", "dataset 'y'", fail)
             u = input_names = None
-            if "u" in fh:
-                if not isinstance(fh["u"], h5py.Dataset):
-                    fail("'u'", "a dataset of control inputs", "a group")
-                u = _values(fh["u"])
-                input_names = _decode(fh["u"].attrs.get("names"))
+            ds = _get(fh, "u", "'u'", fail, h5py.Dataset)
+            if ds is not None:
+                u = _read(ds, "dataset 'u'", fail)
+                input_names = _attr(ds, "names", "dataset 'u'", fail)
             return ODEDataset(t, y, names=names, u=u, input_names=input_names, attrs=attrs, _fail=fail)
+        groups = {}
         for group in ("coords", "fields"):
-            if group not in fh or not isinstance(fh[group], h5py.Group) or not len(fh[group]):
+            node = _get(fh, group, f"group '{group}'", fail, h5py.Group)
+            if node is None or not len(node):
                 fail(f"group '{group}'", "a group with one dataset per " +
                      ("spatial variable" if group == "coords" else "field"), "nothing")
-        coords = {k: _values(fh["coords"][k]) for k in _axis_order(fh, t, fail)}
-        fields = {}
-        for k in _ordered_keys(fh["fields"]):
-            if not isinstance(fh["fields"][k], h5py.Dataset):
-                fail(f"fields/{k}", "a dataset", "a group")
-            fields[k] = _values(fh["fields"][k])
+            groups[group] = node
+        datasets = {}
+        for group, node in groups.items():
+            for k in node:
+                ds = _get(node, k, f"{group}/{k}", fail, h5py.Dataset)
+                datasets[group, k] = ds
+        order = _axis_order(groups["coords"], datasets, fail)
+        coords = {k: _read(datasets["coords", k], f"coords/{k}", fail) for k in order}
+        fields = {k: _read(datasets["fields", k], f"fields/{k}", fail)
+                  for k in _ordered_keys(groups["fields"], fail)}
         return PDEDataset(t, coords, fields, attrs=attrs, _fail=fail)
 
 
-def _ordered_keys(group) -> list[str]:
-    order = _decode(group.attrs.get("order"))
+def _ordered_keys(group, fail) -> list[str]:
+    order = _attr(group, "order", "group 'fields'", fail)
     keys = list(group.keys())
     if isinstance(order, list) and sorted(order) == sorted(keys):
         return order
     return keys
 
 
-def _axis_order(fh, t, fail) -> list[str]:
+def _axis_order(coords, datasets, fail) -> list[str]:
     """Spatial axes in order: the ``axes`` attribute, else the field shapes, else the stored order."""
-    coords = fh["coords"]
     keys = list(coords.keys())
     for k in keys:
-        if not hasattr(coords[k], "shape") or len(coords[k].shape) != 1:
-            fail(f"coords/{k}", "a 1-D dataset", getattr(coords[k], "shape", "a group"))
-    axes = _decode(coords.attrs.get("axes"))
+        if len(datasets["coords", k].shape or ()) != 1:
+            fail(f"coords/{k}", "a 1-D dataset", datasets["coords", k].shape)
+    axes = _attr(coords, "axes", "group 'coords'", fail)
     if axes is not None:
-        if not isinstance(axes, list) or sorted(axes) != sorted(keys):
+        if not isinstance(axes, list) or sorted(map(str, axes)) != sorted(keys) or len(axes) != len(keys):
             fail("coords attribute 'axes'", f"the names {sorted(keys)} in axis order", axes)
         return axes
-    first = next(iter(fh["fields"].values()))
-    shape = tuple(first.shape[1:]) if hasattr(first, "shape") else ()
+    first = next(ds for (group, _), ds in datasets.items() if group == "fields")
+    shape = tuple(first.shape[1:]) if first.shape else ()
     by_length = {}
     for k in keys:
-        by_length.setdefault(coords[k].shape[0], []).append(k)
+        by_length.setdefault(datasets["coords", k].shape[0], []).append(k)
     if len(shape) == len(keys) and all(len(by_length.get(n, [])) == 1 for n in shape):
         return [by_length[n][0] for n in shape]
     return keys

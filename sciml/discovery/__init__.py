@@ -9,32 +9,39 @@ torch module or a ``sciml.pde.Problem``, and saves to ``model/1`` JSON
 
 from __future__ import annotations
 
-from sciml.discovery.derivatives import differentiate
-from sciml.discovery.ensemble import bagging
-from sciml.discovery.estimator import METHODS, SINDy
-from sciml.discovery.library import (
-    CustomLibrary,
-    FourierLibrary,
-    Library,
-    PolynomialLibrary,
-    ProductLibrary,
-    SumLibrary,
-)
-from sciml.discovery.model import DiscoveredModel, load_model
-from sciml.discovery.pde_library import PDELibrary
-from sciml.discovery.sr3 import SR3
-from sciml.discovery.stlsq import STLSQ
+from sciml._lazy import lazy_attributes
+
+# public name -> the module defining it; imported on first use (see sciml/_lazy.py)
+_LAZY = {
+    "SINDy": "sciml.discovery.estimator",
+    "METHODS": "sciml.discovery.methods",
+    "DiscoveredModel": "sciml.discovery.model",
+    "load_model": "sciml.discovery.model",
+    "Library": "sciml.discovery.library",
+    "PolynomialLibrary": "sciml.discovery.library",
+    "FourierLibrary": "sciml.discovery.library",
+    "CustomLibrary": "sciml.discovery.library",
+    "SumLibrary": "sciml.discovery.library",
+    "ProductLibrary": "sciml.discovery.library",
+    "PDELibrary": "sciml.discovery.pde_library",
+    "STLSQ": "sciml.discovery.stlsq",
+    "SR3": "sciml.discovery.sr3",
+    "bagging": "sciml.discovery.ensemble",
+    "differentiate": "sciml.discovery.derivatives",
+}
 
 __all__ = [
-    "SINDy", "METHODS", "discover", "DiscoveredModel", "load_model",
-    "Library", "PolynomialLibrary", "FourierLibrary", "CustomLibrary", "SumLibrary", "ProductLibrary",
-    "PDELibrary", "STLSQ", "SR3", "bagging", "differentiate",
+    "SINDy", "METHODS", "discover", "DiscoveredModel", "load_model", "Library", "PolynomialLibrary",
+    "FourierLibrary", "CustomLibrary", "SumLibrary", "ProductLibrary", "PDELibrary", "STLSQ", "SR3",
+    "bagging", "differentiate",
 ]
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 
-def discover(data, **options) -> DiscoveredModel:
+def discover(data, **options):
     """Fit :class:`SINDy` with ``options`` to ``data`` (a data set or a path) and return the model."""
     from sciml.data import ODEDataset, PDEDataset, load
+    from sciml.discovery.estimator import SINDy
 
     if not isinstance(data, (ODEDataset, PDEDataset)):
         data = load(data)

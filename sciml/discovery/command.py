@@ -7,7 +7,7 @@ import argparse
 
 def register(subparsers) -> None:
     from sciml.discovery.derivatives import METHODS as DERIVATIVES
-    from sciml.discovery.estimator import METHODS
+    from sciml.discovery.methods import METHODS
 
     parser = subparsers.add_parser(
         "discover", help="discover governing equations from a data file (HDF5 dataset/1 or CSV)",

@@ -32,6 +32,7 @@ import sympy as sp
 
 from sciml.data.dataset import ODEDataset, PDEDataset
 from sciml.discovery.candidates import ode_candidates, pde_candidates
+from sciml.discovery.methods import METHODS
 from sciml.discovery.model import DiscoveredModel
 from sciml.discovery.regression import RegressionSystem, r2_scores
 from sciml.discovery.selection import select_terms
@@ -41,13 +42,10 @@ from sciml.symbolic import ModelSpec
 
 __all__ = ["SINDy", "METHODS"]
 
-#: accepted values of ``method``
-METHODS = ("auto", "weak", "stlsq", "sr3", "ensemble")
 #: alternatives within this many terms' worth of penalty of the best score are screened for boundedness
 SCREEN_TOLERANCE = 2.0
 #: at most this many alternatives per equation are screened
 SCREEN_ALTERNATIVES = 4
-
 
 class SINDy:
     """Discover ``d(state)/dt = f(state)`` (ODE) or ``u_t = N(u, u_x, …)`` (PDE) from data.

@@ -18,6 +18,7 @@ import sympy as sp
 
 from sciml.errors import InputError
 from sciml.symbolic import ModelSpec, compile_numpy, export, read_model, write_model
+from sciml.symbolic.printers import flatten
 
 __all__ = ["DiscoveredModel", "load_model"]
 
@@ -42,13 +43,13 @@ class DiscoveredModel:
         states = [str(s) for s in states]
         spec = ModelSpec(kind=kind, states=states, rhs=[sp.Integer(0)] * len(states), inputs=list(inputs),
                          coords=list(coords), info=dict(info or {}))
-        from sciml.symbolic import parse_expression
+        from sciml.symbolic.parser import ExpressionReader
 
-        fields = spec.state_objects if kind == "pde" else ()
+        reader = ExpressionReader(spec.namespace(), fields=spec.state_objects if kind == "pde" else ())
         parsed = []
         for i, r in enumerate(rhs):
             if isinstance(r, str):
-                r = parse_expression(r, spec.namespace(), fields=fields, argument=f"rhs[{i}]")
+                r = reader.parse(r, argument=f"rhs[{i}]")
             parsed.append(sp.sympify(r))
         spec.rhs = parsed
         return cls(spec)
@@ -125,8 +126,11 @@ class DiscoveredModel:
             f"d{s}/dt = {sp.sstr(r)}" for s, r in zip(self.states, self.rhs)) + ")"
 
     # -- evaluation -----------------------------------------------------------------------------
-    def predict(self, y, u=None) -> np.ndarray:
-        """The right-hand side at states ``y`` (n_samples, n_states) and inputs ``u`` (ODE models)."""
+    def predict(self, y, u=None, t=None) -> np.ndarray:
+        """The right-hand side at states ``y`` (n_samples, n_states) and inputs ``u`` (ODE models).
+
+        ``t`` (a number or an array like ``y[..., 0]``) is needed when the equations use the time.
+        """
         if self.kind != "ode":
             raise InputError("model", "an ODE model for predict(y); use simulate for PDE models", self.kind)
         y = np.atleast_2d(np.asarray(y, dtype=float))
@@ -140,8 +144,12 @@ class DiscoveredModel:
             if u.shape[-1] != len(self.inputs) or u.shape[:-1] != y.shape[:-1]:
                 raise InputError("u", f"an array of shape {y.shape[:-1] + (len(self.inputs),)}", u.shape)
             cols += [u[..., i] for i in range(u.shape[-1])]
-        args = [sp.Symbol(s) for s in [*self.states, *self.inputs]]
-        out = compile_numpy(self.rhs, args)(*cols)
+        flat = flatten(self.spec)  # parameters replaced by their values
+        if t is None:
+            if any(flat.time in e.free_symbols for e in flat.exprs):
+                raise InputError("t", f"the time: the equations use {flat.time}", None)
+            t = 0.0
+        out = compile_numpy(flat.exprs, [flat.time, *flat.arguments])(np.asarray(t, dtype=float), *cols)
         return np.stack([np.broadcast_to(o, y.shape[:-1]) for o in out], axis=-1)
 
     def simulate(self, y0, t, u=None, **options):

@@ -35,23 +35,21 @@ class SymbolicModule(torch.nn.Module):
         self.arguments = [str(a) for a in flat.arguments]
         self._terms: list[list[sp.Expr]] = []
         self._index: list[list[int]] = []
-        distinct: list[sp.Expr] = []
+        distinct: dict[sp.Expr, int] = {}  # term -> feature index
         params = []
         for expr in flat.exprs:
             pairs = split_terms(expr)
             idx = []
             for _, term in pairs:
-                if term not in distinct:
-                    distinct.append(term)
-                idx.append(distinct.index(term))
+                idx.append(distinct.setdefault(term, len(distinct)))
             self._terms.append([term for _, term in pairs])
             self._index.append(idx)
             values = [c for c, _ in pairs]
             dtype = torch.complex128 if any(isinstance(c, complex) for c in values) else torch.float64
             params.append(torch.nn.Parameter(torch.tensor(values, dtype=dtype)))
         self.coefficients = torch.nn.ParameterList(params)
-        self._distinct = distinct
-        self._f = compile_torch(distinct, flat.arguments) if distinct else None
+        self._distinct = list(distinct)
+        self._f = compile_torch(self._distinct, flat.arguments) if distinct else None
 
     def _rhs(self, values, ref):
         feats = self._f(*values) if self._f is not None else ()

@@ -17,10 +17,14 @@ def split_terms(expr: sp.Expr) -> list[tuple[float | complex, sp.Expr]]:
     """``[(coefficient, term)]`` of the expanded ``expr`` (a constant has term 1).
 
     Coefficients are floats, or complex numbers where ``I`` appears (the real
-    and imaginary parts of one term are collected into one coefficient).
+    and imaginary parts of one term are collected into one coefficient). An
+    expression whose expansion would be huge (``(x + y + 1)**1000`` from a file)
+    keeps its terms as written (:func:`sciml.symbolic.size.expand_if_small`).
     """
+    from sciml.symbolic.size import expand_if_small
+
     out: dict[sp.Expr, complex] = {}
-    for term in sp.Add.make_args(sp.expand(expr)):
+    for term in sp.Add.make_args(expand_if_small(expr)):
         numbers, rest = [], []
         for factor in sp.Mul.make_args(term):
             (numbers if factor.is_number else rest).append(factor)

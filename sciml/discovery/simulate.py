@@ -34,7 +34,7 @@ def polynomial_rhs(rhs, args):
     from sciml.discovery.report import split_terms
 
     position = {a: i + 1 for i, a in enumerate(args)}
-    terms: list[sp.Expr] = []
+    terms: dict[sp.Expr, int] = {}  # term -> row (a dict: a list's index() made big models quadratic)
     rows: list[list[int]] = []
     coef: dict[tuple[int, int], float] = {}
     for eq, expr in enumerate(rhs):
@@ -47,13 +47,15 @@ def polynomial_rhs(rhs, args):
                     return None
                 factors += [position[base]] * int(power)
             if term not in terms:
-                terms.append(term)
+                terms[term] = len(rows)
                 rows.append(factors)
-            coef[(terms.index(term), eq)] = coef.get((terms.index(term), eq), 0.0) + c
+            coef[(terms[term], eq)] = coef.get((terms[term], eq), 0.0) + c
     if not terms:
         return None
     degree = max(1, max(len(r) for r in rows))
     idx = torch.tensor([r + [0] * (degree - len(r)) for r in rows])
+    if len(terms) * len(rhs) > _DENSE_LIMIT:  # big systems: one (term, equation) entry per coefficient
+        return _sparse_polynomial(idx, coef, len(rhs))
     xi = torch.zeros(len(terms), len(rhs), dtype=torch.float64)
     for (j, i), c in coef.items():
         xi[j, i] = c
@@ -65,6 +67,30 @@ def polynomial_rhs(rhs, args):
             cache[key] = (idx.to(ext.device), xi.to(dtype=ext.dtype, device=ext.device))
         index, weights = cache[key]
         return ext[..., index].prod(-1) @ weights
+
+    return f
+
+
+_DENSE_LIMIT = 1_000_000  # entries of the dense coefficient matrix; above it memory would grow as n^2
+
+
+def _sparse_polynomial(idx, coef, n_equations):
+    import torch
+
+    term = torch.tensor([j for j, _ in coef])
+    equation = torch.tensor([i for _, i in coef])
+    values = torch.tensor(list(coef.values()), dtype=torch.float64)
+    cache = {}
+
+    def f(ext):
+        key = (ext.dtype, ext.device)
+        if key not in cache:
+            cache[key] = (idx.to(ext.device), term.to(ext.device), equation.to(ext.device),
+                          values.to(dtype=ext.dtype, device=ext.device))
+        index, t, eq, c = cache[key]
+        contributions = ext[..., index].prod(-1)[..., t] * c
+        out = torch.zeros(*ext.shape[:-1], n_equations, dtype=ext.dtype, device=ext.device)
+        return out.index_add(-1, eq, contributions)
 
     return f
 
@@ -115,7 +141,8 @@ def simulate_ode(model, y0, t, u=None, method: str = "dopri5", rtol: float = 1e-
     import torch
 
     from sciml.integrate import solve_ivp
-    from sciml.symbolic import compile_torch
+    from sciml.symbolic.checks import rhs_function
+    from sciml.symbolic.printers import flatten
 
     as_tensor = isinstance(y0, torch.Tensor)
     y0_t = y0 if as_tensor else torch.as_tensor(np.asarray(y0, dtype=float))
@@ -128,17 +155,18 @@ def simulate_ode(model, y0, t, u=None, method: str = "dopri5", rtol: float = 1e-
         torch.as_tensor(np.asarray(t, dtype=float), dtype=y0_t.dtype, device=y0_t.device)
     if t_t.ndim != 1 or len(t_t) < 2 or not bool((t_t[1:] > t_t[:-1]).all()):
         raise InputError("t", "an increasing 1-D array of at least 2 times", tuple(t_t.shape))
-    args = [sp.Symbol(s) for s in [*model.states, *model.inputs]]
-    poly = polynomial_rhs(model.rhs, args)
+    flat = flatten(model.spec)  # parameters replaced by their values
+    uses_time = any(flat.time in e.free_symbols for e in flat.exprs)
+    poly = None if uses_time else polynomial_rhs(flat.exprs, flat.arguments)
     if poly is not None:
-        def field(values):
+        def field(time, values):
             one = torch.ones(*values.shape[:-1], 1, dtype=values.dtype, device=values.device)
             return poly(torch.cat([one, values], dim=-1))
     else:
-        f = compile_torch(model.rhs, args)
+        f = rhs_function(model.spec, flat)
 
-        def field(values):
-            return torch.stack(f(*values.unbind(-1)), dim=-1)
+        def field(time, values):
+            return torch.movedim(f(time, *values.unbind(-1)), 0, -1)
 
     if model.inputs:
         if u is None:
@@ -147,13 +175,13 @@ def simulate_ode(model, y0, t, u=None, method: str = "dopri5", rtol: float = 1e-
 
         def rhs(time, y):
             uu = u_of_t(time).to(dtype=y.dtype, device=y.device).expand(*y.shape[:-1], -1)
-            return field(torch.cat([y, uu], dim=-1))
+            return field(time, torch.cat([y, uu], dim=-1))
     else:
         if u is not None:
             raise InputError("u", "no inputs: the model has none", type(u).__name__)
 
         def rhs(time, y):
-            return field(y)
+            return field(time, y)
 
     sol = solve_ivp(rhs, (t_t[0], t_t[-1]), y0_t, t_eval=t_t, method=method, rtol=rtol, atol=atol,
                     max_steps=max_steps, on_failure=on_failure, batch=batch, **options)

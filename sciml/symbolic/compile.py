@@ -35,6 +35,7 @@ def _torch_table():
         "conjugate": torch.conj_physical,
         "erfc": torch.erfc, "Max": torch.maximum, "Min": torch.minimum,
         "Heaviside": lambda x: torch.heaviside(x, torch.full_like(x, 0.5)),
+        "heaviside": lambda x, h0: torch.heaviside(x, torch.full_like(x, h0)),
         "floor": torch.floor, "ceiling": torch.ceil, "where": torch.where,
         "clamp_min": lambda a, c: torch.clamp(a, min=c), "clamp_max": lambda a, c: torch.clamp(a, max=c),
         "full_like": lambda ref, value: torch.full_like(ref, value),
@@ -58,6 +59,7 @@ def _numpy_table():
         "conjugate": np.conjugate,
         "erfc": scipy.special.erfc, "Max": np.maximum, "Min": np.minimum,
         "Heaviside": lambda x: np.heaviside(x, 0.5),
+        "heaviside": np.heaviside,
         "floor": np.floor, "ceiling": np.ceil, "where": np.where,
         "clamp_min": np.maximum, "clamp_max": np.minimum,
         "full_like": lambda ref, value: np.full_like(ref, value, dtype=np.result_type(ref, float)),
@@ -181,17 +183,62 @@ def _compile(exprs, args, use_cse, table) -> CompiledFunction:
             raise InputError(f"exprs[{i}]", f"an expression in the symbols ({', '.join(map(str, args))})",
                              f"unknown symbol(s) {names}")
 
-    if use_cse:
+    repeated = _repeated(expr_list) if use_cse else None
+    if repeated is not None and repeated.n_distinct <= SYMPY_CSE_LIMIT:
         replacements, reduced = sp.cse(expr_list, optimizations="basic")
-    else:
+        repeated = frozenset()
+    else:  # big inputs: sympy's cse grows faster than linearly; share identical subtrees instead
         replacements, reduced = [], expr_list
-    slots = {a: i for i, a in enumerate(args)}
-    program = []
+    slots = _Slots(args, repeated or frozenset())
     for sym, sub in replacements:
-        program.append(_node(sub, slots, table))
-        slots[sym] = len(slots)
+        slots.add(sym, _node(sub, slots, table))
     outputs = [_node(e, slots, table) for e in reduced]
-    return CompiledFunction(args, expr_list, single, program, outputs, table)
+    return CompiledFunction(args, expr_list, single, slots.program, outputs, table)
+
+
+#: above this many distinct subexpressions, common subexpressions are found by identity (linear time)
+SYMPY_CSE_LIMIT = 500
+
+
+class _Repeated(frozenset):
+    n_distinct: int = 0
+
+
+def _repeated(exprs) -> _Repeated:
+    """The compound subexpressions that occur more than once (each is then computed once)."""
+    seen, repeated, stack = set(), set(), list(exprs)
+    while stack:
+        e = stack.pop()
+        if not e.args:
+            continue
+        if e in seen:
+            repeated.add(e)
+            continue
+        seen.add(e)
+        stack.extend(e.args)
+    out = _Repeated(repeated)
+    out.n_distinct = len(seen)
+    return out
+
+
+class _Slots:
+    """Where each value lives in the environment list: the arguments, then one entry per program step."""
+
+    def __init__(self, args, shared):
+        self.index = {a: i for i, a in enumerate(args)}
+        self.shared = shared
+        self.program: list[Closure] = []
+
+    def __contains__(self, expr):
+        return expr in self.index
+
+    def __getitem__(self, expr):
+        return self.index[expr]
+
+    def add(self, expr, closure) -> int:
+        self.program.append(closure)
+        self.index[expr] = len(self.index)
+        return self.index[expr]
 
 
 def _sympify_checked(expr, index):
@@ -208,15 +255,29 @@ def _sympify_checked(expr, index):
 
 def _constant(expr) -> float | complex:
     """A number; complex constants (``I``, from complex-coefficient models) stay complex."""
-    value = complex(sp.N(expr, 17))
+    if expr.is_Rational or expr.is_Float:
+        return float(expr)
+    try:  # an unevaluated function of a number (the parser does not evaluate them) needs doit() first
+        value = complex(sp.N(expr, 17))
+    except TypeError:
+        try:
+            value = complex(sp.N(expr.doit(), 17))
+        except TypeError:
+            raise InputError("exprs", "constants with a numeric value", str(expr)) from None
     return value if value.imag != 0 else value.real
 
 
 def _node(expr, slots, table) -> Closure:
     """A closure computing ``expr`` from the environment list."""
+    if expr not in slots and expr in slots.shared:
+        slots.add(expr, _build(expr, slots, table))
     if expr in slots:
         i = slots[expr]
         return lambda env: env[i]
+    return _build(expr, slots, table)
+
+
+def _build(expr, slots, table) -> Closure:
     if not expr.free_symbols:
         c = _constant(expr)
         if isinstance(c, float) and math.isfinite(c) and c == int(c) and abs(c) < 2**53:
@@ -234,12 +295,19 @@ def _node(expr, slots, table) -> Closure:
         return _extremum(expr, slots, table)
     if isinstance(expr, sp.Function):
         name = type(expr).__name__
+        if name == "Heaviside" and len(expr.args) == 2 and not expr.args[1].free_symbols:  # H(x, H(0))
+            f, a, h0 = table["heaviside"], _node(expr.args[0], slots, table), _constant(expr.args[1])
+            return lambda env: f(a(env), h0)
         if name in _UNARY and len(expr.args) == 1:
             f, a = table[name], _node(expr.args[0], slots, table)
             return lambda env: f(a(env))
         if name in _BINARY and len(expr.args) == 2:
-            f = table[name]
+            f, as_array = table[name], table["as_array"]
             a, b = (_node(x, slots, table) for x in expr.args)
+            if not expr.args[0].free_symbols:  # torch's binary functions take tensors only
+                return lambda env: (lambda y: f(as_array(a(env), y), y))(b(env))
+            if not expr.args[1].free_symbols:
+                return lambda env: (lambda x: f(x, as_array(b(env), x)))(a(env))
             return lambda env: f(a(env), b(env))
         raise InputError("exprs", f"functions among {sorted(SUPPORTED_FUNCTIONS)}", f"{name}{expr.args}")
     if isinstance(expr, sp.Derivative):

@@ -23,13 +23,16 @@ from sympy.printing.str import StrPrinter
 
 from sciml.atomic import atomic_write
 from sciml.errors import InputError, ModelFileError
-from sciml.symbolic.parser import parse_expression
+from sciml.symbolic.parser import ExpressionReader
+from sciml.symbolic.size import bounded_expand
 
 __all__ = ["SCHEMA", "ModelSpec", "read_model", "write_model", "model_to_json", "model_from_json",
            "expression_text"]
 
 SCHEMA = "model/1"
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_TOKENS = 1_000_000  # all the equations of one file together: a cap on the work of reading it
+MAX_INFO_DEPTH = 64
 
 
 class _ExactPrinter(StrPrinter):
@@ -127,11 +130,12 @@ class ModelSpec:
 def model_to_json(spec: ModelSpec) -> str:
     """The JSON text of ``spec``; refuses expressions that would not read back identically."""
     equations = []
+    reader = _reader(spec)
     for name, rhs in zip(spec.states, spec.rhs):
         rhs = _as_double(sp.sympify(rhs))
         text = expression_text(rhs)
-        back = _parse(text, spec, f"rhs of {name}", InputError)
-        if back != rhs and sp.expand(back - rhs) != 0:
+        back = reader.parse(text, f"rhs of {name}")
+        if back != rhs and bounded_expand(back - rhs, f"rhs of {name}") != 0:
             raise InputError("rhs", "expressions the model file can store exactly (numbers, names, + - * / ^, "
                              "whitelisted functions, Derivative)", text)
         equations.append({"state": name, "rhs": text})
@@ -161,14 +165,23 @@ def write_model(spec: ModelSpec, path: str | os.PathLike) -> Path:
     return path
 
 
-def _parse(text, spec, where, error):
-    fields = spec.state_objects if spec.kind == "pde" else ()
-    try:
-        return parse_expression(text, spec.namespace(), fields=fields, argument=where)
-    except InputError as exc:
-        if error is InputError:
-            raise
-        raise error(f"{where}: {exc}") from None
+def _reader(spec: ModelSpec, max_tokens: int | None = None) -> ExpressionReader:
+    """One reader for all of a model's equations (its name table is built once)."""
+    return ExpressionReader(spec.namespace(), fields=spec.state_objects if spec.kind == "pde" else (),
+                            max_tokens=max_tokens)
+
+
+def _depth(value) -> int:
+    """The nesting depth of JSON data (iterative: no recursion on hostile input)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if level > MAX_INFO_DEPTH:
+                return level
+            stack.extend((v, level + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def model_from_json(text: str, source: str = "model file") -> ModelSpec:
@@ -181,6 +194,8 @@ def model_from_json(text: str, source: str = "model file") -> ModelSpec:
         doc = json.loads(text, parse_constant=lambda c: fail(f"the constant {c} is not allowed"))
     except json.JSONDecodeError as exc:
         fail(f"not valid JSON ({exc})")
+    except RecursionError:
+        fail(f"JSON nested too deeply (more than {MAX_INFO_DEPTH} levels are never needed)")
     if not isinstance(doc, dict):
         fail("expected a JSON object at the top level")
     fmt = doc.get("sciml_format")
@@ -206,24 +221,37 @@ def model_from_json(text: str, source: str = "model file") -> ModelSpec:
     if not isinstance(parameters, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                                    for v in parameters.values()):
         fail("'parameters' must map names to numbers")
+    try:
+        parameters = {k: float(v) for k, v in parameters.items()}
+    except OverflowError:
+        fail("'parameters' must be numbers within the range of a double")
     info = doc.get("info", {})
     if not isinstance(info, dict):
         fail("'info' must be an object")
+    if _depth(info) > MAX_INFO_DEPTH:
+        fail(f"'info' nested deeper than {MAX_INFO_DEPTH} levels")
     independent = doc.get("independent", "t")
     if not isinstance(independent, str):
         fail("'independent' must be a name")
     try:
         spec = ModelSpec(kind=doc.get("kind"), states=states, rhs=[sp.Integer(0)] * len(states),
                          independent=independent, inputs=str_list("inputs"), coords=str_list("coordinates"),
-                         parameters={k: float(v) for k, v in parameters.items()}, info=info)
+                         parameters=parameters, info=info)
     except InputError as exc:
         fail(str(exc))
     rhs = []
+    try:
+        reader = _reader(spec, MAX_FILE_TOKENS)
+    except InputError as exc:
+        fail(str(exc))
     for i, (name, eq) in enumerate(zip(states, equations)):
         if not isinstance(eq, dict) or set(eq) != {"state", "rhs"} or eq.get("state") != name \
                 or not isinstance(eq.get("rhs"), str):
             fail(f"equations[{i}] must be {{'state': {name!r}, 'rhs': '<expression>'}}")
-        rhs.append(_parse(eq["rhs"], spec, f"equations[{i}] (d{name}/dt)", ModelFileError))
+        try:
+            rhs.append(reader.parse(eq["rhs"], f"equations[{i}] (d{name}/dt)"))
+        except InputError as exc:  # the message starts with the equation it names
+            fail(str(exc))
     spec.rhs = rhs
     return spec
 
@@ -237,10 +265,18 @@ def read_model(path: str | os.PathLike) -> ModelSpec:
         size = path.stat().st_size
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc})") from None
+    if not path.is_file():  # a directory, a FIFO, /dev/zero: nothing a size check can bound
+        raise ModelFileError(f"{path}: not a regular file")
     if size > MAX_FILE_BYTES:
         raise ModelFileError(f"{path}: larger than {MAX_FILE_BYTES} bytes; not a model file")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path}: larger than {MAX_FILE_BYTES} bytes; not a model file")
     return model_from_json(text, str(path))

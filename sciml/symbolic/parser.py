@@ -22,6 +22,7 @@ length and integer powers are bounded so that a file cannot make sympy hang.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 
@@ -30,16 +31,17 @@ import sympy as sp
 from sciml.errors import InputError
 from sciml.symbolic.compile import SUPPORTED_FUNCTIONS
 
-__all__ = ["parse_expression", "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["parse_expression", "ExpressionReader", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 200_000
 MAX_DEPTH = 100
-MAX_NUMBER_LENGTH = 40
+MAX_NUMBER_LENGTH = 1240  # digits of a 4096-bit integer (MAX_RATIONAL_BITS)
 MAX_INTEGER_POWER = 1000
 MAX_DERIVATIVE_ORDER = 12
 MAX_RATIONAL_BITS = 4096
 
-_TOKEN = re.compile(r"\s*(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+_SPACE = re.compile(r"\s*")
+_TOKEN = re.compile(r"(?:(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
                     r"|(?P<op>\*\*|[-+*/^(),]))")
 _CONSTANTS = {"pi": sp.pi, "E": sp.E, "I": sp.I}
 _FUNCTIONS = {name: getattr(sp, name) for name in SUPPORTED_FUNCTIONS}
@@ -60,21 +62,18 @@ class _Parser:
                          "whitelisted functions", f"{message} at character {where} of {self.text[:80]!r}")
 
     def _tokenize(self, text):
-        tokens, i = [], 0
-        while i < len(text):
-            if text[i:].strip() == "":
-                break
+        tokens, i, n = [], 0, len(text)
+        while True:
+            i = _SPACE.match(text, i).end()
+            if i >= n:
+                return tokens
             m = _TOKEN.match(text, i)
             if m is None:
-                j = i + len(text[i:]) - len(text[i:].lstrip())
                 raise InputError(self.argument, "an expression of numbers, declared names, + - * / ^ and "
-                                 "whitelisted functions",
-                                 f"the character {text[j]!r} at position {j} of {text[:80]!r}")
+                                 "whitelisted functions", f"the character {text[i]!r} at position {i} of {text[:80]!r}")
             kind = m.lastgroup
-            start = m.start(kind)
-            tokens.append((kind, m.group(kind), start))
+            tokens.append((kind, m.group(kind), m.start(kind)))
             i = m.end()
-        return tokens
 
     def peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else (None, None, len(self.text))
@@ -100,30 +99,63 @@ class _Parser:
             self.fail(f"nesting deeper than {MAX_DEPTH}")
 
     def bounded(self, e, at=None):
-        """Refuse exact numbers so large that further arithmetic on them could hang."""
+        """Refuse exact numbers so large that further arithmetic on them could hang, and floats beyond a double.
+
+        sympy's floats have an unbounded exponent (``1e308*10`` is finite to sympy) and a file stores
+        doubles, so a coefficient that overflows a double is refused here rather than becoming ``inf``.
+        """
         if e.is_Rational and max(abs(e.p).bit_length(), abs(e.q).bit_length()) > MAX_RATIONAL_BITS:
             self.fail(f"an exact number of more than {MAX_RATIONAL_BITS} bits", at)
+        for part in (e.args if e.is_Add else (e,)):
+            c = part.as_coeff_Mul()[0] if part.is_Mul else part
+            if c.is_Float and not math.isfinite(float(c)):
+                self.fail("a number beyond the range of a double (about 1.8e308)", at)
         return e
 
     def expr(self):
+        # terms are collected and added once: a left fold rebuilds the sum at every '+', which is
+        # quadratic in the number of terms
         self.enter()
-        e = self.term()
+        terms = [self.term()]
         while self.peek()[1] in ("+", "-"):
             op = self.take()[1]
             r = self.term()
-            e = self.bounded(e + r if op == "+" else e - r)
+            terms.append(r if op == "+" else -r)
         self.depth -= 1
-        return e
+        return self.bounded(self.sum(terms)) if len(terms) > 1 else terms[0]
 
     def term(self):
-        e = self.unary()
+        factors = [self.unary()]
         while self.peek()[1] in ("*", "/"):
-            op = self.take()[1]
+            op, at = self.take()[1:]
             r = self.unary()
             if op == "/" and r == 0:
-                self.fail("division by zero")
-            e = self.bounded(e * r if op == "*" else e / r)
-        return e
+                self.fail("division by zero", at)
+            factors.append(r if op == "*" else sp.Pow(r, -1))
+        return self.bounded(self.product(factors)) if len(factors) > 1 else factors[0]
+
+    def sum(self, terms):
+        """``Add(*terms)`` once the sums of like terms' exact coefficients are known to stay bounded."""
+        self.bounded_accumulation(terms, sp.Add, lambda r: r.as_coeff_Mul(), lambda a, b: a + b)
+        return sp.Add(*terms)
+
+    def product(self, factors):
+        """``Mul(*factors)`` once the sums of each base's exact exponents are known to stay bounded."""
+        self.bounded_accumulation(factors, sp.Mul, lambda r: r.as_base_exp()[::-1], lambda a, b: a + b)
+        return sp.Mul(*factors)
+
+    def bounded_accumulation(self, items, kind, split, combine):
+        # sympy collects like terms (x/3 + x/5 + …) and powers of a base (x^(1/3) x^(1/5) …) with exact
+        # arithmetic whose numbers can grow with every item; replaying the accumulation here with
+        # the size check stops that before sympy starts
+        totals = {}
+        for item in items:
+            for part in (item.args if isinstance(item, kind) else (item,)):
+                number, key = split(part)
+                if not number.is_Rational:
+                    continue
+                total = totals.get(key)
+                totals[key] = number if total is None else self.bounded(combine(total, number))
 
     def unary(self):
         if self.peek()[1] in ("+", "-"):
@@ -198,7 +230,7 @@ class _Parser:
             self.fail(f"the function {name!r}, which is not on the whitelist", at)
         args = self.args()
         try:
-            return _FUNCTIONS[name](*args)
+            return _FUNCTIONS[name](*args, evaluate=False)
         except (TypeError, ValueError) as exc:
             self.fail(f"bad arguments to {name} ({exc})", at)
 
@@ -233,6 +265,54 @@ class _Parser:
         return self.coords[value]
 
 
+class ExpressionReader:
+    """Reads many expressions over one set of declared names.
+
+    Build it once per file: the name tables are checked and built here, so reading
+    ``n`` equations costs time linear in their total length (a fresh table per
+    equation made a model with ``n`` states quadratic). ``max_tokens`` caps the
+    total work of all the expressions read through one reader.
+
+    Parameters
+    ----------
+    symbols, fields :
+        As for :func:`parse_expression`.
+    max_tokens : int or None
+        The most tokens all calls of :meth:`parse` may read together (None: no cap).
+    """
+
+    def __init__(self, symbols: Sequence[sp.Symbol] | Mapping[str, sp.Basic] = (),
+                 fields: Sequence[sp.Expr] = (), max_tokens: int | None = None):
+        table = dict(symbols) if isinstance(symbols, Mapping) else {str(s): s for s in symbols}
+        field_table, coords = {}, {}
+        for f in fields:
+            if not isinstance(f, sp.Function) or not f.args:
+                raise InputError("fields", "applied functions such as u(x, t)", repr(f))
+            field_table[str(f.func)] = f
+            for a in f.args:
+                coords[str(a)] = a
+                table.setdefault(str(a), a)
+        for name in list(table) + list(field_table):
+            if name in _FUNCTIONS or name in _CONSTANTS or name == "Derivative":
+                raise InputError("symbols", "names that are not function or constant names", name)
+        self.symbols, self.fields, self.coords = table, field_table, coords
+        self.tokens_left = max_tokens
+
+    def parse(self, text: str, argument: str = "expression") -> sp.Expr:
+        """Parse ``text``; raises :class:`~sciml.errors.InputError` naming ``argument`` and the position."""
+        if not isinstance(text, str):
+            raise InputError(argument, "a string", type(text).__name__)
+        if len(text) > MAX_LENGTH:
+            raise InputError(argument, f"an expression of at most {MAX_LENGTH} characters", len(text))
+        parser = _Parser(text, self.symbols, self.fields, self.coords, argument)
+        if self.tokens_left is not None:
+            self.tokens_left -= len(parser.tokens)
+            if self.tokens_left < 0:
+                raise InputError(argument, "expressions of fewer tokens in all (the reader's max_tokens)",
+                                 "more", "split the model or simplify its equations")
+        return parser.parse()
+
+
 def parse_expression(text: str, symbols: Sequence[sp.Symbol] | Mapping[str, sp.Basic] = (),
                      fields: Sequence[sp.Expr] = (), argument: str = "expression") -> sp.Expr:
     """Parse ``text`` into a sympy expression without evaluating any code.
@@ -251,24 +331,6 @@ def parse_expression(text: str, symbols: Sequence[sp.Symbol] | Mapping[str, sp.B
         The name used in error messages.
 
     Raises :class:`~sciml.errors.InputError` naming ``argument`` and the position.
+    To read many expressions over the same names, use one :class:`ExpressionReader`.
     """
-    if not isinstance(text, str):
-        raise InputError(argument, "a string", type(text).__name__)
-    if len(text) > MAX_LENGTH:
-        raise InputError(argument, f"an expression of at most {MAX_LENGTH} characters", len(text))
-    if isinstance(symbols, Mapping):
-        table = dict(symbols)
-    else:
-        table = {str(s): s for s in symbols}
-    field_table, coords = {}, {}
-    for f in fields:
-        if not isinstance(f, sp.Function) or not f.args:
-            raise InputError("fields", "applied functions such as u(x, t)", repr(f))
-        field_table[str(f.func)] = f
-        for a in f.args:
-            coords[str(a)] = a
-            table.setdefault(str(a), a)
-    for name in list(table) + list(field_table):
-        if name in _FUNCTIONS or name in _CONSTANTS or name == "Derivative":
-            raise InputError("symbols", "names that are not function or constant names", name)
-    return _Parser(text, table, field_table, coords, argument).parse()
+    return ExpressionReader(symbols, fields).parse(text, argument)

@@ -35,3 +35,44 @@ def test_bad_argument_exits_with_message():
     out = subprocess.run([sys.executable, "-m", "sciml.cli", "demo", "--rtol", "-1"], capture_output=True,
                          text=True)
     assert out.returncode == 2 and "rtol" in out.stderr
+
+
+HEAVY = {"torch", "sympy", "scipy", "matplotlib", "h5py", "pysindy", "pandas"}
+
+
+def test_help_imports_no_heavy_module():
+    # every --help, one process: after each, which heavy packages have been imported so far
+    from sciml.cli import COMMANDS
+
+    argvs = [["--help"], *[[name, "--help"] for name in COMMANDS], ["data", "make", "--help"],
+             ["data", "info", "--help"]]
+    code = (
+        "import sys, contextlib, io\n"
+        "from sciml.cli import main\n"
+        f"heavy = {sorted(HEAVY)!r}\n"
+        f"for argv in {argvs!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n"
+        "            main(argv)\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "    print(' '.join(argv), sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == len(argvs)
+    assert all(line.endswith("[]") for line in lines), lines
+
+
+def test_errors_name_the_option_the_user_passed(tmp_path, capsys):
+    from pathlib import Path
+
+    assert main(["data", "make", "lorenz", "--out", str(tmp_path / "l.txt")]) == 2  # save(data, path=…)
+    assert "error: --out: expected" in capsys.readouterr().err
+    csv = tmp_path / "d.csv"
+    csv.write_text("t,x\n" + "\n".join(f"{0.1 * i},{i * i}" for i in range(20)) + "\n")
+    assert main(["discover", str(csv), "--max-degree", "0", "--no-progress"]) == 2  # SINDy(max_degree=…)
+    assert "error: --max-degree: expected" in capsys.readouterr().err
+    heat = Path(__file__).resolve().parents[2] / "problems" / "heat.py"
+    assert main(["solve", str(heat), "--time-budget", "-1", "--out", str(tmp_path / "o")]) == 2
+    assert "error: --time-budget: expected" in capsys.readouterr().err
